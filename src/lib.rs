@@ -6,5 +6,13 @@
 //! - [`client`]: the runtime (one Engine.IO session, namespaces, the I/O and dispatch threads);
 //! - [`ffi`]: the C ABI, which only translates.
 
+pub mod client;
 pub mod engineio;
+mod error;
+mod json;
 pub mod socketio;
+pub mod transport;
+
+pub use client::{Client, Event, Options, Responder, Socket};
+pub use error::Error;
+pub mod ffi;

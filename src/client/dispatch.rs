@@ -1,0 +1,57 @@
+//! The dispatch thread: runs the user's callbacks one at a time, in arrival order.
+
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::shared::{Dispatch, Shared};
+
+pub(crate) fn run(shared: Arc<Shared>) {
+    let mut batch = VecDeque::new();
+    while shared.next_dispatch(&mut batch) {
+        while let Some(item) = batch.pop_front() {
+            if shared.shutdown.load(Ordering::Acquire) || shared.dispatch_stopped() {
+                return;
+            }
+            // A panicking Rust handler must not take the thread (and every later callback) down.
+            let _ = catch_unwind(AssertUnwindSafe(|| call(&shared, item)));
+        }
+    }
+}
+
+fn call(shared: &Shared, item: Dispatch) {
+    match item {
+        Dispatch::Event(event) => {
+            let (any, specific) = event.socket().handlers.lock().for_event(event.name());
+            if let Some(h) = any {
+                h(&event);
+            }
+            if let Some(h) = specific {
+                h(&event);
+            }
+        }
+        Dispatch::Connect(socket, sid) => {
+            *socket.sid.lock() = Some(sid.clone());
+            let h = socket.handlers.lock().connect.clone();
+            if let Some(h) = h {
+                h(&socket, &sid);
+            }
+        }
+        Dispatch::Disconnect(socket, reason) => {
+            *socket.sid.lock() = None;
+            let h = socket.handlers.lock().disconnect.clone();
+            if let Some(h) = h {
+                h(&socket, reason);
+            }
+        }
+        Dispatch::ConnectError(socket, message, data) => {
+            let h = socket.handlers.lock().connect_error.clone();
+            if let Some(h) = h {
+                h(&socket, &message, &data);
+            }
+        }
+        Dispatch::Ack(f, result) => f(result),
+        Dispatch::Settled(seq) => shared.settle(seq),
+    }
+}

@@ -1,0 +1,312 @@
+//! The runtime: a [`Client`] owns one Engine.IO session (over WebSocket) and the namespace
+//! [`Socket`]s multiplexed on it; an I/O thread does the networking and a dispatch thread runs
+//! the callbacks (`design.md` §2).
+
+mod dispatch;
+mod event;
+mod handlers;
+mod io;
+mod namespace;
+pub mod options;
+mod shared;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+pub use event::{Event, Responder};
+pub use handlers::{ConnectErrorHandler, ConnectHandler, DisconnectHandler, EventHandler};
+pub use options::Options;
+pub use shared::{AckFn, AckResult};
+
+use handlers::Handlers;
+use options::{normalize_namespace, Endpoint};
+use shared::{AckTarget, Command, PendingAck, Shared};
+
+use crate::{json, socketio, Error};
+
+/// A Socket.IO client: one connection to one server, shared by any number of namespaces.
+///
+/// Nothing goes on the wire until a namespace [`Socket::connect`]s. Dropping the client stops
+/// its threads; no callback starts after the drop returns.
+pub struct Client {
+    shared: Arc<Shared>,
+    sockets: Mutex<Vec<Arc<Socket>>>,
+    io: Option<JoinHandle<()>>,
+    dispatch: Option<JoinHandle<()>>,
+}
+
+/// One namespace of a [`Client`]: emits, acks and handlers.
+pub struct Socket {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) index: usize,
+    pub(crate) nsp: String,
+    /// `nsp` for C.
+    pub(crate) nsp_c: std::ffi::CString,
+    pub(crate) handlers: Mutex<Handlers>,
+    pub(crate) auth: Mutex<Option<String>>,
+    pub(crate) sid: Mutex<Option<String>>,
+    next_ack_id: AtomicU64,
+}
+
+impl Client {
+    /// Creates a client for `url` (`http://` or `ws://`; its path names the default namespace)
+    /// and starts its threads. Does not connect yet.
+    pub fn new(url: &str, options: Options) -> Result<Client, Error> {
+        let endpoint = Endpoint::resolve(url, &options)?;
+        let shared = Arc::new(Shared::new(endpoint, options)?);
+        let spawn_err = |e: std::io::Error| Error::Io(format!("cannot start a thread: {e}"));
+        let io_shared = shared.clone();
+        let io = std::thread::Builder::new()
+            .name("sio-io".into())
+            .spawn(move || io::Io::new(io_shared).run())
+            .map_err(spawn_err)?;
+        let mut client = Client {
+            shared: shared.clone(),
+            sockets: Mutex::new(Vec::new()),
+            io: Some(io),
+            dispatch: None,
+        };
+        let dispatch = std::thread::Builder::new()
+            .name("sio-dispatch".into())
+            .spawn(move || dispatch::run(shared))
+            .map_err(spawn_err)?;
+        let _ = client.shared.dispatch_thread.set(dispatch.thread().id());
+        client.dispatch = Some(dispatch);
+        Ok(client)
+    }
+
+    /// The socket for namespace `nsp` (`None`: the URL's namespace), created on first use.
+    /// `auth` (a JSON object), if given, replaces the auth sent with the next CONNECT.
+    pub fn socket(&self, nsp: Option<&str>, auth: Option<&str>) -> Result<Arc<Socket>, Error> {
+        if let Some(a) = auth {
+            json::check_object(a)?;
+        }
+        let nsp = match nsp {
+            Some(n) => normalize_namespace(n)?,
+            None => self.shared.endpoint.namespace.clone(),
+        };
+        let mut sockets = self.sockets.lock();
+        if let Some(s) = sockets.iter().find(|s| s.nsp == nsp) {
+            if let Some(a) = auth {
+                *s.auth.lock() = Some(a.to_owned());
+            }
+            return Ok(s.clone());
+        }
+        let socket = Arc::new(Socket {
+            shared: self.shared.clone(),
+            index: sockets.len(),
+            nsp_c: std::ffi::CString::new(nsp.clone())
+                .map_err(|_| Error::InvalidArgument("namespace contains NUL".into()))?,
+            nsp,
+            handlers: Mutex::new(Handlers::default()),
+            auth: Mutex::new(auth.map(str::to_owned)),
+            sid: Mutex::new(None),
+            next_ack_id: AtomicU64::new(0),
+        });
+        self.shared.send(Command::Register(socket.clone()))?;
+        sockets.push(socket.clone());
+        Ok(socket)
+    }
+
+    /// Leaves every namespace and closes the connection, for good. Returns at once; [`Client::wait`]
+    /// returns once it is done.
+    pub fn close(&self) -> Result<(), Error> {
+        if self.shared.closing.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let seq = self.shared.next_request();
+        self.shared.send(Command::Close { seq })
+    }
+
+    /// Blocks until the client is closed (no namespace joined or joining, and every callback
+    /// about it has run) or `timeout` passes; `Ok(true)` if closed.
+    pub fn wait(&self, timeout: Option<Duration>) -> Result<bool, Error> {
+        if self.shared.on_dispatch_thread() {
+            return Err(Error::InCallback("wait"));
+        }
+        Ok(self
+            .shared
+            .wait_settled(timeout.map(|t| Instant::now() + t)))
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.shared.shutdown.store(true, Ordering::Release);
+        self.shared.waker.wake();
+        if let Some(io) = self.io.take() {
+            let _ = io.join();
+        }
+        let dropped = self.shared.stop_dispatch();
+        if let Some(d) = self.dispatch.take() {
+            if !self.shared.on_dispatch_thread() {
+                let _ = d.join();
+            }
+        }
+        // Ack callbacks are called exactly once: those the dispatch thread did not reach run here.
+        for item in dropped {
+            if let shared::Dispatch::Ack(f, result) = item {
+                f(result);
+            }
+        }
+        // Finalize every handler's user data now, not whenever the last reference goes.
+        for s in self.sockets.lock().drain(..) {
+            std::mem::take(&mut *s.handlers.lock());
+        }
+    }
+}
+
+impl Socket {
+    /// The namespace, e.g. `/` or `/chat`.
+    pub fn namespace(&self) -> &str {
+        &self.nsp
+    }
+
+    /// The id the server gave this socket, while connected.
+    pub fn id(&self) -> Option<String> {
+        self.sid.lock().clone()
+    }
+
+    /// Replaces the auth object (JSON) sent with the next CONNECT; `None` sends none.
+    pub fn set_auth(&self, auth: Option<&str>) -> Result<(), Error> {
+        if let Some(a) = auth {
+            json::check_object(a)?;
+        }
+        *self.auth.lock() = auth.map(str::to_owned);
+        Ok(())
+    }
+
+    /// Joins the namespace (opening the connection if needed). Returns at once: the connect or
+    /// connect_error handler tells the outcome. Does nothing if already joined or joining.
+    pub fn connect(&self) -> Result<(), Error> {
+        if self.shared.closing.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        let seq = self.shared.next_request();
+        self.shared.send(Command::Connect {
+            ns: self.index,
+            seq,
+        })
+    }
+
+    /// Leaves the namespace; the disconnect handler gets `io client disconnect` if it was connected.
+    pub fn disconnect(&self) -> Result<(), Error> {
+        self.shared.send(Command::Disconnect { ns: self.index })
+    }
+
+    /// Emits `event` with `args` (a JSON array). Held until the namespace is connected.
+    pub fn emit(&self, event: &str, args: &str) -> Result<(), Error> {
+        let frame = self.event_frame(event, args, None)?;
+        self.shared.send(Command::Emit {
+            ns: self.index,
+            frame,
+            ack: None,
+        })
+    }
+
+    /// Emits with an acknowledgement: `reply` runs on the dispatch thread, once, with the ack's
+    /// arguments or the reason none came (timeout, disconnect).
+    pub fn emit_with_ack(
+        &self,
+        event: &str,
+        args: &str,
+        timeout: Option<Duration>,
+        reply: AckFn,
+    ) -> Result<(), Error> {
+        self.emit_acked(event, args, timeout, AckTarget::Dispatch(reply))
+    }
+
+    /// Emits with an acknowledgement and blocks until it comes or `timeout` passes. Fails with
+    /// [`Error::InCallback`] on the dispatch thread.
+    pub fn call(&self, event: &str, args: &str, timeout: Duration) -> Result<Event, Error> {
+        if self.shared.on_dispatch_thread() {
+            return Err(Error::InCallback("a blocking call"));
+        }
+        let slot = Arc::new((Mutex::new(None::<AckResult>), Condvar::new()));
+        let filler = slot.clone();
+        let done: AckFn = Box::new(move |r| {
+            *filler.0.lock() = Some(r);
+            filler.1.notify_one();
+        });
+        self.emit_acked(event, args, Some(timeout), AckTarget::Direct(done))?;
+        let mut result = slot.0.lock();
+        while result.is_none() {
+            slot.1.wait(&mut result);
+        }
+        result.take().unwrap_or(Err(Error::Closed))
+    }
+
+    fn emit_acked(
+        &self,
+        event: &str,
+        args: &str,
+        timeout: Option<Duration>,
+        target: AckTarget,
+    ) -> Result<(), Error> {
+        let id = self.next_ack_id.fetch_add(1, Ordering::Relaxed);
+        let frame = self.event_frame(event, args, Some(id))?;
+        let pending = PendingAck {
+            deadline: timeout.map(|t| Instant::now() + t),
+            target,
+        };
+        self.shared.send(Command::Emit {
+            ns: self.index,
+            frame,
+            ack: Some((id, pending)),
+        })
+    }
+
+    /// Encodes `42[<nsp>,][<id>]["event",...args]` on the caller's thread.
+    fn event_frame(&self, event: &str, args: &str, id: Option<u64>) -> Result<String, Error> {
+        if socketio::is_reserved_event(event) {
+            return Err(Error::ReservedEvent(event.to_owned()));
+        }
+        json::check_array(args)?;
+        let mut frame = String::with_capacity(8 + self.nsp.len() + event.len() + args.len() + 24);
+        frame.push('4');
+        socketio::packet::encode_event(&self.nsp, id, event, args, &mut frame);
+        Ok(frame)
+    }
+
+    /// Sets (or with `None` removes) the handler for events named `event`.
+    pub fn on(&self, event: &str, handler: Option<EventHandler>) {
+        let mut h = self.handlers.lock();
+        let old = match handler {
+            Some(f) => h.events.insert(event.to_owned(), f),
+            None => h.events.remove(event),
+        };
+        drop(h);
+        drop(old);
+    }
+
+    /// Sets the catch-all handler, called for every event before its named handler.
+    pub fn on_any(&self, handler: Option<EventHandler>) {
+        let old = std::mem::replace(&mut self.handlers.lock().any, handler);
+        drop(old);
+    }
+
+    /// Sets the handler for events that have no named handler.
+    pub fn on_unhandled(&self, handler: Option<EventHandler>) {
+        let old = std::mem::replace(&mut self.handlers.lock().unhandled, handler);
+        drop(old);
+    }
+
+    pub fn on_connect(&self, handler: Option<ConnectHandler>) {
+        let old = std::mem::replace(&mut self.handlers.lock().connect, handler);
+        drop(old);
+    }
+
+    pub fn on_disconnect(&self, handler: Option<DisconnectHandler>) {
+        let old = std::mem::replace(&mut self.handlers.lock().disconnect, handler);
+        drop(old);
+    }
+
+    pub fn on_connect_error(&self, handler: Option<ConnectErrorHandler>) {
+        let old = std::mem::replace(&mut self.handlers.lock().connect_error, handler);
+        drop(old);
+    }
+}

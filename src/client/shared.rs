@@ -1,0 +1,217 @@
+//! State shared by the handles, the I/O thread and the dispatch thread of one client.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread::ThreadId;
+use std::time::Instant;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::options::{Endpoint, Options};
+use super::{Event, Socket};
+use crate::transport::Waker;
+use crate::Error;
+
+/// The outcome of an emit with ack: the reply, or why none came.
+pub type AckResult = Result<Event, Error>;
+/// Receives the outcome of an emit with ack, exactly once.
+pub type AckFn = Box<dyn FnOnce(AckResult) + Send>;
+
+/// Where the outcome of an ack goes.
+pub(crate) enum AckTarget {
+    /// To the dispatch thread, in order with the events.
+    Dispatch(AckFn),
+    /// Straight from the I/O thread (a blocking call's waiter: it only signals a condvar).
+    Direct(AckFn),
+}
+
+pub(crate) struct PendingAck {
+    pub deadline: Option<Instant>,
+    pub target: AckTarget,
+}
+
+/// Work for the I/O thread, in the order the API calls were made.
+pub(crate) enum Command {
+    Register(Arc<Socket>),
+    Connect {
+        ns: usize,
+        seq: u64,
+    },
+    Disconnect {
+        ns: usize,
+    },
+    /// `frame` is the complete Engine.IO text packet (`42…`).
+    Emit {
+        ns: usize,
+        frame: String,
+        ack: Option<(u64, PendingAck)>,
+    },
+    /// An answer to a server ack request, valid only on connection number `connection`.
+    Ack {
+        ns: usize,
+        connection: u64,
+        frame: String,
+    },
+    Close {
+        seq: u64,
+    },
+}
+
+/// Work for the dispatch thread: one callback each.
+pub(crate) enum Dispatch {
+    Event(Event),
+    Connect(Arc<Socket>, String),
+    Disconnect(Arc<Socket>, &'static str),
+    ConnectError(Arc<Socket>, String, String),
+    Ack(AckFn, AckResult),
+    /// The client became idle after handling every request numbered up to this one.
+    Settled(u64),
+}
+
+#[derive(Default)]
+struct DispatchState {
+    items: VecDeque<Dispatch>,
+    stop: bool,
+}
+
+/// Requests that change whether the client is open (connect, close) are numbered; the client
+/// is closed when the dispatch thread has seen the I/O thread settle the latest of them.
+#[derive(Default)]
+struct Lifecycle {
+    requested: u64,
+    settled: u64,
+}
+
+pub(crate) struct Shared {
+    pub endpoint: Endpoint,
+    pub options: Options,
+    pub waker: Waker,
+    commands: Mutex<Vec<Command>>,
+    /// `sio_client_free` started: the I/O thread stops, no new callback starts.
+    pub shutdown: AtomicBool,
+    /// `sio_client_close` was called: the client never opens again.
+    pub closing: AtomicBool,
+    lifecycle: Mutex<Lifecycle>,
+    lifecycle_changed: Condvar,
+    dispatch: Mutex<DispatchState>,
+    dispatch_ready: Condvar,
+    pub dispatch_thread: OnceLock<ThreadId>,
+}
+
+impl Shared {
+    pub fn new(endpoint: Endpoint, options: Options) -> Result<Shared, Error> {
+        Ok(Shared {
+            endpoint,
+            options,
+            waker: Waker::new().map_err(|e| Error::Io(e.to_string()))?,
+            commands: Mutex::new(Vec::new()),
+            shutdown: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
+            lifecycle: Mutex::new(Lifecycle::default()),
+            lifecycle_changed: Condvar::new(),
+            dispatch: Mutex::new(DispatchState::default()),
+            dispatch_ready: Condvar::new(),
+            dispatch_thread: OnceLock::new(),
+        })
+    }
+
+    /// Queues a command for the I/O thread; wakes it only if the queue was empty.
+    pub fn send(&self, cmd: Command) -> Result<(), Error> {
+        if self.shutdown.load(Ordering::Acquire)
+            || (self.closing.load(Ordering::Acquire) && !matches!(cmd, Command::Close { .. }))
+        {
+            return Err(Error::Closed);
+        }
+        let was_empty = {
+            let mut q = self.commands.lock();
+            q.push(cmd);
+            q.len() == 1
+        };
+        if was_empty {
+            self.waker.wake();
+        }
+        Ok(())
+    }
+
+    /// Moves every queued command into `into` (which the I/O thread reuses).
+    pub fn take_commands(&self, into: &mut Vec<Command>) {
+        std::mem::swap(&mut *self.commands.lock(), into);
+    }
+
+    /// Numbers a connect or close request (see [`Lifecycle`]).
+    pub fn next_request(&self) -> u64 {
+        let mut l = self.lifecycle.lock();
+        l.requested += 1;
+        l.requested
+    }
+
+    pub fn settle(&self, seq: u64) {
+        let mut l = self.lifecycle.lock();
+        if seq > l.settled {
+            l.settled = seq;
+            self.lifecycle_changed.notify_all();
+        }
+    }
+
+    /// Blocks until every connect/close request has settled, or `deadline`; true if settled.
+    pub fn wait_settled(&self, deadline: Option<Instant>) -> bool {
+        let mut l = self.lifecycle.lock();
+        while l.settled < l.requested {
+            match deadline {
+                None => self.lifecycle_changed.wait(&mut l),
+                Some(d) => {
+                    if self.lifecycle_changed.wait_until(&mut l, d).timed_out() {
+                        return l.settled >= l.requested;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    pub fn on_dispatch_thread(&self) -> bool {
+        self.dispatch_thread.get() == Some(&std::thread::current().id())
+    }
+
+    /// Hands a batch of callbacks to the dispatch thread with one wake-up.
+    pub fn dispatch(&self, batch: &mut Vec<Dispatch>) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut d = self.dispatch.lock();
+        if d.stop {
+            batch.clear();
+            return;
+        }
+        d.items.extend(batch.drain(..));
+        self.dispatch_ready.notify_one();
+    }
+
+    /// The next batch for the dispatch thread; `None` once stopped.
+    pub fn next_dispatch(&self, into: &mut VecDeque<Dispatch>) -> bool {
+        let mut d = self.dispatch.lock();
+        loop {
+            if d.stop {
+                return false;
+            }
+            if !d.items.is_empty() {
+                std::mem::swap(&mut d.items, into);
+                return true;
+            }
+            self.dispatch_ready.wait(&mut d);
+        }
+    }
+
+    /// Stops the dispatch thread after its current callback; drops what was still queued.
+    pub fn stop_dispatch(&self) -> VecDeque<Dispatch> {
+        let mut d = self.dispatch.lock();
+        d.stop = true;
+        self.dispatch_ready.notify_all();
+        std::mem::take(&mut d.items)
+    }
+
+    pub fn dispatch_stopped(&self) -> bool {
+        self.dispatch.lock().stop
+    }
+}

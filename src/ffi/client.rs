@@ -1,0 +1,268 @@
+//! `sio_options`, `sio_client` and the calls that create, wait for and free a client.
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use super::error::{to_code, Failure};
+use super::{ffi_boundary, obj_arg, opt_str_arg, sio_result, str_arg};
+use crate::client::options::check_header;
+use crate::{Client, Options};
+
+/// Connection options: build with `sio_options_new`, pass to `sio_connect`, free with
+/// `sio_options_free`.
+pub struct sio_options {
+    pub(crate) inner: Options,
+}
+
+/// A client: one connection to a server, shared by its namespaces. Created by `sio_connect`,
+/// freed by `sio_client_free`.
+pub struct sio_client {
+    pub(crate) inner: Client,
+}
+
+/// The library version, e.g. `"0.1.0"`; equals the `SIO_VERSION_*` macros of the header the
+/// program was built with when both come from the same release.
+///
+/// Ownership: static; do not free. Thread: any. Errors: none.
+#[no_mangle]
+pub extern "C" fn sio_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// Major version of the header.
+pub const SIO_VERSION_MAJOR: u32 = 0;
+/// Minor version of the header.
+pub const SIO_VERSION_MINOR: u32 = 1;
+/// Patch version of the header.
+pub const SIO_VERSION_PATCH: u32 = 0;
+
+/// New options with the defaults: path `/socket.io`, no query, no headers, connect timeout
+/// 20000 ms.
+///
+/// Ownership: owned by the caller, free with `sio_options_free`. Thread: any.
+/// Errors: none (NULL only if memory ran out, which aborts in practice).
+#[no_mangle]
+pub extern "C" fn sio_options_new() -> *mut sio_options {
+    ffi_boundary! { Box::into_raw(Box::new(sio_options { inner: Options::default() })) }
+}
+
+/// Frees options. `sio_options_free(NULL)` does nothing.
+///
+/// Ownership: consumes `opts`. Thread: any, but not while another thread uses `opts`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_free(opts: *mut sio_options) {
+    ffi_boundary! {
+        if !opts.is_null() {
+            // SAFETY: `opts` came from `sio_options_new` and is freed once, per the contract.
+            drop(unsafe { Box::from_raw(opts) });
+        }
+    }
+}
+
+/// Sets the Engine.IO path (default `/socket.io`; a trailing `/` is added when connecting).
+///
+/// Ownership: `path` is copied. Thread: any, one thread at a time per `opts`.
+/// Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_path(
+    opts: *mut sio_options,
+    path: *const c_char,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract: `opts` from `sio_options_new`, `path` a C string.
+            let opts = unsafe { opts.as_mut() }.ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "opts is NULL"))?;
+            opts.inner.path = unsafe { str_arg(path, "path") }?.to_owned();
+            Ok(())
+        })())
+    }
+}
+
+/// Adds a query parameter sent with every request (after those in the URL).
+///
+/// Ownership: `key` and `value` are copied. Thread: any, one thread at a time per `opts`.
+/// Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_add_query(
+    opts: *mut sio_options,
+    key: *const c_char,
+    value: *const c_char,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let opts = unsafe { opts.as_mut() }.ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "opts is NULL"))?;
+            let key = unsafe { str_arg(key, "key") }?;
+            let value = unsafe { str_arg(value, "value") }?;
+            opts.inner.query.push((key.to_owned(), value.to_owned()));
+            Ok(())
+        })())
+    }
+}
+
+/// Adds an HTTP header sent with the WebSocket handshake (e.g. `Authorization`).
+///
+/// Ownership: `name` and `value` are copied. Thread: any, one thread at a time per `opts`.
+/// Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_INVALID` (not a valid header name or value).
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_add_header(
+    opts: *mut sio_options,
+    name: *const c_char,
+    value: *const c_char,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let opts = unsafe { opts.as_mut() }.ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "opts is NULL"))?;
+            let name = unsafe { str_arg(name, "name") }?;
+            let value = unsafe { str_arg(value, "value") }?;
+            check_header(name, value)?;
+            opts.inner.headers.push((name.to_owned(), value.to_owned()));
+            Ok(())
+        })())
+    }
+}
+
+/// Sets how long opening the connection may take (TCP, WebSocket handshake, Engine.IO OPEN);
+/// default 20000 ms. After it, joining namespaces get connect_error `"timeout"`.
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID` (0).
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_connect_timeout(
+    opts: *mut sio_options,
+    timeout_ms: u32,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let opts = unsafe { opts.as_mut() }.ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "opts is NULL"))?;
+            if timeout_ms == 0 {
+                return Err(Failure::new(sio_result::SIO_ERR_INVALID, "the connect timeout must be above 0"));
+            }
+            opts.inner.connect_timeout = Duration::from_millis(timeout_ms.into());
+            Ok(())
+        })())
+    }
+}
+
+/// Creates a client for `url` (`http://host:port/namespace?query`, or `ws://`) and starts its
+/// threads. Nothing is sent until a socket is connected with `sio_socket_connect`, so register
+/// handlers first and no event is missed. The URL's path is the namespace `sio_of(c, NULL, …)`
+/// returns, as in the JS client; its query is sent with every request.
+///
+/// Ownership: `url` and `opts` are copied (`opts` may be NULL for the defaults, and may be freed
+/// right after); `*out` is owned by the caller, free it with `sio_client_free`.
+/// Thread: any. Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_URL` (unparsable URL, scheme
+/// other than http/ws), `SIO_ERR_IO`. `*out` is written only on success.
+#[no_mangle]
+pub unsafe extern "C" fn sio_connect(
+    url: *const c_char,
+    opts: *const sio_options,
+    out: *mut *mut sio_client,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            if out.is_null() {
+                return Err(Failure::new(sio_result::SIO_ERR_NULL, "out is NULL"));
+            }
+            // SAFETY: caller contract: `url` a C string, `opts` NULL or from `sio_options_new`.
+            let url = unsafe { str_arg(url, "url") }?;
+            let options = unsafe { opts.as_ref() }.map(|o| o.inner.clone()).unwrap_or_default();
+            let client = Client::new(url, options)?;
+            // SAFETY: `out` is non-NULL and writable per the contract.
+            unsafe { *out = Box::into_raw(Box::new(sio_client { inner: client })) };
+            Ok(())
+        })())
+    }
+}
+
+/// Leaves every namespace and closes the connection, for good: the disconnect handlers get
+/// `"io client disconnect"`, and later emits and connects fail with `SIO_ERR_CLOSED`. Returns at
+/// once; `sio_wait` returns when it is done. Closing twice is not an error.
+///
+/// Thread: any, including callbacks. Errors: `SIO_ERR_NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_client_close(client: *const sio_client) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let client = unsafe { obj_arg(client, "client") }?;
+            Ok(client.inner.close()?)
+        })())
+    }
+}
+
+/// Blocks until the client is closed — no namespace joined or joining, and the callbacks that
+/// report it have run — or `timeout_ms` passes (negative: no limit). A client whose sockets were
+/// never connected is closed. This is how a program waits for the end of a session.
+///
+/// Thread: any but the dispatch thread. Errors: `SIO_ERR_NULL`, `SIO_ERR_TIMEOUT` (still open),
+/// `SIO_ERR_IN_CALLBACK` (called from a callback, where it would deadlock).
+#[no_mangle]
+pub unsafe extern "C" fn sio_wait(client: *const sio_client, timeout_ms: i64) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let client = unsafe { obj_arg(client, "client") }?;
+            let timeout = u64::try_from(timeout_ms).ok().map(Duration::from_millis);
+            if client.inner.wait(timeout)? {
+                Ok(())
+            } else {
+                Err(Failure::new(sio_result::SIO_ERR_TIMEOUT, "the client is still open"))
+            }
+        })())
+    }
+}
+
+/// Frees the client: stops its threads (without waiting for the server), finalizes every
+/// handler's user data, and calls each pending ack callback with `SIO_ERR_CLOSED` (or its reply,
+/// if it had arrived). When it returns, no callback of this client runs any more — except the
+/// one that called it, if called from a callback. `sio_client_free(NULL)` does nothing. For a
+/// clean goodbye call `sio_client_close` and `sio_wait` first.
+///
+/// Ownership: consumes `client`; its `sio_socket` pointers become invalid (inside a callback
+/// they stay valid until it returns, and calls on them fail with `SIO_ERR_CLOSED`).
+/// Thread: any, including the client's own callbacks; never deadlocks. No other call on this
+/// client may run concurrently on another thread.
+#[no_mangle]
+pub unsafe extern "C" fn sio_client_free(client: *mut sio_client) {
+    ffi_boundary! {
+        if !client.is_null() {
+            // SAFETY: `client` came from `sio_connect` and is freed once, per the contract.
+            drop(unsafe { Box::from_raw(client) });
+        }
+    }
+}
+
+/// The socket of namespace `nsp` (`"/chat"`; `"chat"` means the same; NULL: the URL's
+/// namespace), created on the first call and the same pointer on later ones. It is not joined
+/// until `sio_socket_connect`. `auth_json`, if not NULL, is a JSON object sent with the CONNECT
+/// (replacing the auth of an earlier call).
+///
+/// Ownership: `*out` is borrowed from the client: valid until `sio_client_free`, never freed by
+/// the caller. Thread: any, including callbacks. Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`,
+/// `SIO_ERR_JSON` (auth not a JSON object), `SIO_ERR_INVALID` (namespace contains `,`),
+/// `SIO_ERR_CLOSED`. `*out` is written only on success.
+#[no_mangle]
+pub unsafe extern "C" fn sio_of(
+    client: *const sio_client,
+    nsp: *const c_char,
+    auth_json: *const c_char,
+    out: *mut *mut super::sio_socket,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let client = unsafe { obj_arg(client, "client") }?;
+            if out.is_null() {
+                return Err(Failure::new(sio_result::SIO_ERR_NULL, "out is NULL"));
+            }
+            let nsp = unsafe { opt_str_arg(nsp, "nsp") }?;
+            let auth = unsafe { opt_str_arg(auth_json, "auth_json") }?;
+            let socket = client.inner.socket(nsp, auth)?;
+            // SAFETY: `out` is non-NULL; the client keeps the socket alive until it is freed.
+            unsafe { *out = super::socket::to_c(&socket) };
+            Ok(())
+        })())
+    }
+}

@@ -1,0 +1,105 @@
+//! The C ABI. It only translates: C strings and pointers in, `sio_result` codes out, callbacks
+//! wrapped into the Rust handlers of [`crate::client`]. Every exported body runs inside
+//! [`ffi_boundary!`], so no panic crosses into the host.
+
+#![allow(non_camel_case_types)]
+// The exported functions check their pointers for NULL; beyond that, the header states what the
+// caller guarantees, which Rust cannot see.
+#![allow(clippy::missing_safety_doc)]
+
+mod client;
+mod error;
+mod event;
+mod socket;
+
+use std::ffi::{c_char, c_void, CStr};
+
+pub use client::*;
+pub use error::*;
+pub use event::*;
+pub use socket::*;
+
+/// Runs an exported function's body, turning a panic into the return type's failure value.
+macro_rules! ffi_boundary {
+    ($($body:tt)*) => {{
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| { $($body)* })) {
+            Ok(value) => value,
+            Err(_) => $crate::ffi::error::panicked(),
+        }
+    }};
+}
+pub(crate) use ffi_boundary;
+
+/// Borrows a NUL-terminated UTF-8 argument. NULL and invalid UTF-8 are errors.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that outlives `'a`.
+pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, what: &str) -> Result<&'a str, Failure> {
+    if ptr.is_null() {
+        return Err(Failure::new(
+            sio_result::SIO_ERR_NULL,
+            format!("{what} is NULL"),
+        ));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    std::str::from_utf8(bytes).map_err(|e| {
+        Failure::new(
+            sio_result::SIO_ERR_UTF8,
+            format!("{what} is not valid UTF-8: {e}"),
+        )
+    })
+}
+
+/// Like [`str_arg`], but NULL gives `None`.
+pub(crate) unsafe fn opt_str_arg<'a>(
+    ptr: *const c_char,
+    what: &str,
+) -> Result<Option<&'a str>, Failure> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: forwarded caller contract.
+        unsafe { str_arg(ptr, what) }.map(Some)
+    }
+}
+
+/// Borrows an object the caller handed in; NULL is an error.
+pub(crate) unsafe fn obj_arg<'a, T>(ptr: *const T, what: &str) -> Result<&'a T, Failure> {
+    // SAFETY: non-NULL pointers come from this library and are valid per the caller's contract.
+    unsafe { ptr.as_ref() }
+        .ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, format!("{what} is NULL")))
+}
+
+/// The host's user data and its optional finalizer, called exactly once when dropped.
+pub(crate) struct Userdata {
+    ptr: *mut c_void,
+    free: sio_free_cb,
+}
+
+// SAFETY: the header documents that user data is handed to callbacks on the library's threads;
+// sharing it is the host's decision when it registers it.
+unsafe impl Send for Userdata {}
+unsafe impl Sync for Userdata {}
+
+impl Userdata {
+    pub fn new(ptr: *mut c_void, free: sio_free_cb) -> Userdata {
+        Userdata { ptr, free }
+    }
+
+    pub fn ptr(&self) -> *mut c_void {
+        self.ptr
+    }
+}
+
+impl Drop for Userdata {
+    fn drop(&mut self) {
+        if let Some(free) = self.free {
+            // SAFETY: the host registered `free` for this pointer and it runs once, here.
+            unsafe { free(self.ptr) };
+        }
+    }
+}
+
+/// Finalizes user data the host registered without a callback (a removal).
+pub type sio_free_cb = Option<unsafe extern "C" fn(userdata: *mut c_void)>;

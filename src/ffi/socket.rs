@@ -1,0 +1,389 @@
+//! `sio_socket`: joining and leaving a namespace, emitting, and registering handlers.
+
+use std::ffi::{c_char, c_void, CString};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::error::{to_code, Failure};
+use super::event::{event_to_c, sio_event};
+use super::{ffi_boundary, opt_str_arg, sio_free_cb, sio_result, str_arg, Userdata};
+use crate::client::{AckResult, Event};
+use crate::{socketio, Socket};
+
+/// One namespace of a client. Borrowed from the client (see `sio_of`): never freed by the caller.
+pub struct sio_socket {
+    _private: [u8; 0],
+}
+
+/// Called with an event; `event` is borrowed until the callback returns.
+pub type sio_event_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const sio_event)>;
+/// Called when the namespace is connected; `sid` (the socket id) is borrowed until it returns.
+pub type sio_connect_cb = Option<
+    unsafe extern "C" fn(userdata: *mut c_void, socket: *mut sio_socket, sid: *const c_char),
+>;
+/// Called when the namespace is disconnected; `reason` is one of `"io server disconnect"`,
+/// `"io client disconnect"`, `"ping timeout"`, `"transport close"`, `"transport error"`,
+/// `"parse error"`, borrowed until it returns.
+pub type sio_disconnect_cb = Option<
+    unsafe extern "C" fn(userdata: *mut c_void, socket: *mut sio_socket, reason: *const c_char),
+>;
+/// Called when joining failed: the server's `message`, and its `data` as JSON text (`"null"` if
+/// none), both borrowed until it returns. Connection failures come here too (e.g. `"timeout"`).
+pub type sio_connect_error_cb = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        socket: *mut sio_socket,
+        message: *const c_char,
+        data_json: *const c_char,
+    ),
+>;
+/// Called once with the outcome of an emit with ack: `SIO_OK` and the `reply` (an event whose
+/// name is `""` and whose args are the ack's arguments, borrowed until the callback returns), or
+/// `SIO_ERR_TIMEOUT` / `SIO_ERR_DISCONNECTED` / `SIO_ERR_CLOSED` and a NULL `reply`.
+pub type sio_ack_cb = Option<
+    unsafe extern "C" fn(userdata: *mut c_void, status: sio_result, reply: *const sio_event),
+>;
+
+pub(crate) fn to_c(socket: &Arc<Socket>) -> *mut sio_socket {
+    Arc::as_ptr(socket).cast_mut().cast()
+}
+
+/// # Safety
+/// `ptr` is NULL or a socket pointer from this library whose client is alive.
+unsafe fn socket_arg<'a>(ptr: *const sio_socket) -> Result<&'a Socket, Failure> {
+    // SAFETY: `sio_socket` pointers are `Socket`s kept alive by their client.
+    unsafe { ptr.cast::<Socket>().as_ref() }
+        .ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "socket is NULL"))
+}
+
+fn cstring(s: &str) -> CString {
+    CString::new(s.replace('\0', "\\u0000")).unwrap_or_default()
+}
+
+fn timeout_arg(timeout_ms: i64) -> Option<Duration> {
+    u64::try_from(timeout_ms).ok().map(Duration::from_millis)
+}
+
+/// Joins the namespace, opening the connection first if needed. Returns at once; the connect or
+/// connect_error handler tells the outcome. Also rejoins after a disconnect. Joining or joined:
+/// nothing happens.
+///
+/// Thread: any, including callbacks. Errors: `SIO_ERR_NULL`, `SIO_ERR_CLOSED`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_socket_connect(socket: *const sio_socket) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract.
+        to_code((|| Ok(unsafe { socket_arg(socket) }?.connect()?))())
+    }
+}
+
+/// Leaves the namespace (the server is told); the disconnect handler then gets
+/// `"io client disconnect"` if it was connected. The connection closes when no namespace is
+/// left. Emits made afterwards are held until `sio_socket_connect`.
+///
+/// Thread: any, including callbacks. Errors: `SIO_ERR_NULL`, `SIO_ERR_CLOSED`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_socket_disconnect(socket: *const sio_socket) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract.
+        to_code((|| Ok(unsafe { socket_arg(socket) }?.disconnect()?))())
+    }
+}
+
+/// The socket's namespace, e.g. `"/"` or `"/chat"`.
+///
+/// Ownership: borrowed, valid as long as the socket. Thread: any. Errors: NULL if `socket` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn sio_socket_namespace(socket: *const sio_socket) -> *const c_char {
+    ffi_boundary! {
+        // SAFETY: caller contract.
+        match unsafe { socket_arg(socket) } {
+            Ok(s) => s.nsp_c.as_ptr(),
+            Err(f) => {
+                f.report();
+                std::ptr::null()
+            }
+        }
+    }
+}
+
+/// Emits `event` with `args_json`, a JSON array of arguments (NULL: none), e.g.
+/// `sio_emit(s, "chat", "[\"hi\",{\"to\":\"bob\"}]")`. If the namespace is not connected yet
+/// the emit is held and sent, in order, right after it connects.
+///
+/// Ownership: arguments are copied. Thread: any, including callbacks. Errors: `SIO_ERR_NULL`,
+/// `SIO_ERR_UTF8`, `SIO_ERR_JSON` (not a JSON array), `SIO_ERR_RESERVED_EVENT`,
+/// `SIO_ERR_CLOSED`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_emit(
+    socket: *const sio_socket,
+    event: *const c_char,
+    args_json: *const c_char,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let socket = unsafe { socket_arg(socket) }?;
+            let event = unsafe { str_arg(event, "event") }?;
+            let args = unsafe { opt_str_arg(args_json, "args_json") }?.unwrap_or("[]");
+            Ok(socket.emit(event, args)?)
+        })())
+    }
+}
+
+/// Emits like `sio_emit` and asks the server for an acknowledgement. `callback` runs once on
+/// the dispatch thread with the reply, or with `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: no
+/// limit), `SIO_ERR_DISCONNECTED` if the namespace left before the reply, or `SIO_ERR_CLOSED`
+/// during `sio_client_free`. If this call fails, `callback` is never called.
+///
+/// Ownership: arguments are copied; `userdata` is the caller's, passed back to `callback`.
+/// Thread: any, including callbacks. Errors: as `sio_emit`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_emit_with_ack(
+    socket: *const sio_socket,
+    event: *const c_char,
+    args_json: *const c_char,
+    timeout_ms: i64,
+    callback: sio_ack_cb,
+    userdata: *mut c_void,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let socket = unsafe { socket_arg(socket) }?;
+            let event = unsafe { str_arg(event, "event") }?;
+            let args = unsafe { opt_str_arg(args_json, "args_json") }?.unwrap_or("[]");
+            let callback = callback.ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "callback is NULL"))?;
+            let userdata = Userdata::new(userdata, None);
+            let reply = Box::new(move |result: AckResult| {
+                let (status, reply) = match &result {
+                    Ok(ev) => (sio_result::SIO_OK, event_to_c(ev)),
+                    Err(e) => (Failure::from(e.clone()).code(), std::ptr::null()),
+                };
+                // SAFETY: the host's callback, with its own user data and a borrowed reply.
+                unsafe { callback(userdata.ptr(), status, reply) };
+            });
+            Ok(socket.emit_with_ack(event, args, timeout_arg(timeout_ms), reply)?)
+        })())
+    }
+}
+
+/// Emits with an acknowledgement and blocks until the reply comes (or `timeout_ms` passes;
+/// negative: no limit). On success `*reply` is the reply event: its args are the ack's
+/// arguments.
+///
+/// Ownership: `*reply` is owned by the caller, free it with `sio_event_free`; written only on
+/// success. Thread: any but the dispatch thread. Errors: as `sio_emit`, plus `SIO_ERR_TIMEOUT`,
+/// `SIO_ERR_DISCONNECTED`, `SIO_ERR_CLOSED`, and `SIO_ERR_IN_CALLBACK` when called from a
+/// callback (use `sio_emit_with_ack` there).
+#[no_mangle]
+pub unsafe extern "C" fn sio_call(
+    socket: *const sio_socket,
+    event: *const c_char,
+    args_json: *const c_char,
+    timeout_ms: i64,
+    reply: *mut *mut sio_event,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let socket = unsafe { socket_arg(socket) }?;
+            let event = unsafe { str_arg(event, "event") }?;
+            let args = unsafe { opt_str_arg(args_json, "args_json") }?.unwrap_or("[]");
+            if reply.is_null() {
+                return Err(Failure::new(sio_result::SIO_ERR_NULL, "reply is NULL"));
+            }
+            let timeout = timeout_arg(timeout_ms).unwrap_or(Duration::MAX);
+            let ev: Event = socket.call(event, args, timeout)?;
+            // SAFETY: `reply` is non-NULL and writable per the contract.
+            unsafe { *reply = Box::into_raw(Box::new(ev)).cast() };
+            Ok(())
+        })())
+    }
+}
+
+fn handler_userdata(
+    callback_missing: bool,
+    userdata: *mut c_void,
+    free: sio_free_cb,
+) -> Option<Userdata> {
+    let ud = Userdata::new(userdata, free);
+    if callback_missing {
+        // Removing a handler: the new user data has no callback to live for.
+        drop(ud);
+        None
+    } else {
+        Some(ud)
+    }
+}
+
+/// Sets the handler for events named `event`, replacing any earlier one (whose `free_userdata`
+/// then runs). A NULL `callback` removes the handler. Lifecycle events have their own
+/// functions: `sio_on_connect`, `sio_on_disconnect`, `sio_on_connect_error`.
+///
+/// Ownership: `event` is copied; `userdata` is the caller's, passed to `callback` on the dispatch
+/// thread; `free_userdata` (may be NULL) is called with it exactly once, when the handler is
+/// replaced or removed or the client is freed. Thread: any, including callbacks.
+/// Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_RESERVED_EVENT`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_on(
+    socket: *const sio_socket,
+    event: *const c_char,
+    callback: sio_event_cb,
+    userdata: *mut c_void,
+    free_userdata: sio_free_cb,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let socket = unsafe { socket_arg(socket) }?;
+            let event = unsafe { str_arg(event, "event") }?;
+            if socketio::is_reserved_event(event) {
+                drop(Userdata::new(userdata, free_userdata));
+                return Err(crate::Error::ReservedEvent(event.to_owned()).into());
+            }
+            socket.on(event, event_handler(callback, userdata, free_userdata));
+            Ok(())
+        })())
+    }
+}
+
+fn event_handler(
+    callback: sio_event_cb,
+    userdata: *mut c_void,
+    free: sio_free_cb,
+) -> Option<crate::client::EventHandler> {
+    let ud = handler_userdata(callback.is_none(), userdata, free)?;
+    let callback = callback?;
+    // SAFETY (in the closure): the host's callback with its own user data; the event is borrowed.
+    Some(Arc::new(move |ev: &Event| unsafe {
+        callback(ud.ptr(), event_to_c(ev))
+    }))
+}
+
+/// Sets the catch-all handler: called for every event, before its named handler. NULL removes.
+///
+/// Ownership, thread, errors: as `sio_on` (without the event name).
+#[no_mangle]
+pub unsafe extern "C" fn sio_on_any(
+    socket: *const sio_socket,
+    callback: sio_event_cb,
+    userdata: *mut c_void,
+    free_userdata: sio_free_cb,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let socket = unsafe { socket_arg(socket) }?;
+            socket.on_any(event_handler(callback, userdata, free_userdata));
+            Ok(())
+        })())
+    }
+}
+
+/// Sets the handler for events that have no named handler (`sio_on`). NULL removes.
+///
+/// Ownership, thread, errors: as `sio_on` (without the event name).
+#[no_mangle]
+pub unsafe extern "C" fn sio_on_unhandled(
+    socket: *const sio_socket,
+    callback: sio_event_cb,
+    userdata: *mut c_void,
+    free_userdata: sio_free_cb,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let socket = unsafe { socket_arg(socket) }?;
+            socket.on_unhandled(event_handler(callback, userdata, free_userdata));
+            Ok(())
+        })())
+    }
+}
+
+/// Sets the handler called when the namespace is connected, with the socket id. NULL removes.
+///
+/// Ownership, thread, errors: as `sio_on` (without the event name).
+#[no_mangle]
+pub unsafe extern "C" fn sio_on_connect(
+    socket: *const sio_socket,
+    callback: sio_connect_cb,
+    userdata: *mut c_void,
+    free_userdata: sio_free_cb,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let socket = unsafe { socket_arg(socket) }?;
+            let handler = handler_userdata(callback.is_none(), userdata, free_userdata).zip(callback).map(|(ud, cb)| {
+                let h: crate::client::ConnectHandler = Arc::new(move |s: &Arc<Socket>, sid: &str| {
+                    let sid = cstring(sid);
+                    // SAFETY: the host's callback with its own user data; strings borrowed.
+                    unsafe { cb(ud.ptr(), to_c(s), sid.as_ptr()) }
+                });
+                h
+            });
+            socket.on_connect(handler);
+            Ok(())
+        })())
+    }
+}
+
+/// Sets the handler called when the namespace is disconnected, with the reason. NULL removes.
+///
+/// Ownership, thread, errors: as `sio_on` (without the event name).
+#[no_mangle]
+pub unsafe extern "C" fn sio_on_disconnect(
+    socket: *const sio_socket,
+    callback: sio_disconnect_cb,
+    userdata: *mut c_void,
+    free_userdata: sio_free_cb,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let socket = unsafe { socket_arg(socket) }?;
+            let handler = handler_userdata(callback.is_none(), userdata, free_userdata).zip(callback).map(|(ud, cb)| {
+                let h: crate::client::DisconnectHandler = Arc::new(move |s: &Arc<Socket>, reason: &str| {
+                    let reason = cstring(reason);
+                    // SAFETY: the host's callback with its own user data; strings borrowed.
+                    unsafe { cb(ud.ptr(), to_c(s), reason.as_ptr()) }
+                });
+                h
+            });
+            socket.on_disconnect(handler);
+            Ok(())
+        })())
+    }
+}
+
+/// Sets the handler called when joining the namespace failed (refused by the server, or the
+/// connection could not be opened), with the message and data. NULL removes.
+///
+/// Ownership, thread, errors: as `sio_on` (without the event name).
+#[no_mangle]
+pub unsafe extern "C" fn sio_on_connect_error(
+    socket: *const sio_socket,
+    callback: sio_connect_error_cb,
+    userdata: *mut c_void,
+    free_userdata: sio_free_cb,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let socket = unsafe { socket_arg(socket) }?;
+            let handler = handler_userdata(callback.is_none(), userdata, free_userdata).zip(callback).map(|(ud, cb)| {
+                let h: crate::client::ConnectErrorHandler = Arc::new(move |s: &Arc<Socket>, message: &str, data: &str| {
+                    let message = cstring(message);
+                    let data = cstring(data);
+                    // SAFETY: the host's callback with its own user data; strings borrowed.
+                    unsafe { cb(ud.ptr(), to_c(s), message.as_ptr(), data.as_ptr()) }
+                });
+                h
+            });
+            socket.on_connect_error(handler);
+            Ok(())
+        })())
+    }
+}

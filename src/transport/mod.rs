@@ -1,0 +1,107 @@
+//! Blocking-free I/O at the edge: the WebSocket transport, the waker that lets other threads
+//! interrupt the I/O thread, and `poll(2)`.
+
+pub mod websocket;
+
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+pub use websocket::WebSocket;
+
+/// Wakes the I/O thread out of [`poll`]. Cheap when already woken: one atomic swap.
+#[derive(Debug)]
+pub struct Waker {
+    tx: UnixStream,
+    rx: UnixStream,
+    pending: AtomicBool,
+}
+
+impl Waker {
+    pub fn new() -> io::Result<Waker> {
+        let (tx, rx) = UnixStream::pair()?;
+        tx.set_nonblocking(true)?;
+        rx.set_nonblocking(true)?;
+        Ok(Waker {
+            tx,
+            rx,
+            pending: AtomicBool::new(false),
+        })
+    }
+
+    /// Makes the next (or current) [`poll`] on [`Waker::fd`] return.
+    pub fn wake(&self) {
+        if !self.pending.swap(true, Ordering::AcqRel) {
+            // A full socket buffer means a wake-up is already pending: nothing to do.
+            let _ = (&self.tx).write(&[1]);
+        }
+    }
+
+    /// Consumes pending wake-ups; call before draining the work they announce.
+    pub fn reset(&self) {
+        self.pending.store(false, Ordering::Release);
+        let mut buf = [0u8; 64];
+        while matches!((&self.rx).read(&mut buf), Ok(n) if n > 0) {}
+    }
+
+    pub fn fd(&self) -> RawFd {
+        self.rx.as_raw_fd()
+    }
+}
+
+/// What [`poll`] saw on the transport's descriptor.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Readiness {
+    pub readable: bool,
+    pub writable: bool,
+    pub woken: bool,
+}
+
+/// Sleeps until `fd` is ready (readable, or writable if `want_write`), the waker fires, or
+/// `deadline` passes. `fd` may be `None` (wait for the waker or the deadline only).
+pub fn poll(
+    fd: Option<RawFd>,
+    want_write: bool,
+    waker: &Waker,
+    deadline: Option<Instant>,
+) -> io::Result<Readiness> {
+    let timeout_ms = match deadline {
+        None => -1,
+        Some(d) => {
+            let left = d.saturating_duration_since(Instant::now());
+            // Round up so that a wake-up never comes before the deadline.
+            let ms = left.as_micros().div_ceil(1000);
+            i32::try_from(ms).unwrap_or(i32::MAX)
+        }
+    };
+    let mut fds = [
+        libc::pollfd {
+            fd: waker.fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: fd.unwrap_or(-1),
+            events: libc::POLLIN | if want_write { libc::POLLOUT } else { 0 },
+            revents: 0,
+        },
+    ];
+    // SAFETY: `fds` is a valid array of two pollfd for the duration of the call; a negative fd
+    // is ignored by poll(2).
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout_ms) };
+    if n < 0 {
+        let err = io::Error::last_os_error();
+        if err.kind() == io::ErrorKind::Interrupted {
+            return Ok(Readiness::default());
+        }
+        return Err(err);
+    }
+    let hup = libc::POLLHUP | libc::POLLERR;
+    Ok(Readiness {
+        woken: fds[0].revents != 0,
+        readable: fds[1].revents & (libc::POLLIN | hup) != 0,
+        writable: fds[1].revents & (libc::POLLOUT | hup) != 0,
+    })
+}

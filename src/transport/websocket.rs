@@ -1,0 +1,313 @@
+//! The WebSocket transport (`protocol.md` §1.7): one Engine.IO packet per frame, over a
+//! non-blocking TCP stream driven by the I/O thread's `poll(2)`.
+
+use std::io;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::os::fd::{AsRawFd, RawFd};
+use std::time::{Duration, Instant};
+
+use socket2::{Domain, Protocol, Socket, Type};
+use tungstenite::handshake::client::Request;
+use tungstenite::handshake::HandshakeError;
+use tungstenite::http::{HeaderName, HeaderValue};
+use tungstenite::protocol::WebSocketConfig;
+use tungstenite::{Bytes, Message, Utf8Bytes};
+
+use super::{poll, Waker};
+
+/// One frame from the server.
+#[derive(Debug)]
+pub enum Frame {
+    Text(Utf8Bytes),
+    Binary(Bytes),
+}
+
+/// How the transport failed; the text is for humans.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// The peer closed the connection (disconnect reason `transport close`).
+    Closed(String),
+    /// An I/O or protocol error (disconnect reason `transport error`).
+    Failed(String),
+    /// The connect deadline passed.
+    Timeout,
+    /// The owner asked the I/O thread to stop while connecting.
+    Aborted,
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Closed(m) | TransportError::Failed(m) => f.write_str(m),
+            TransportError::Timeout => f.write_str("timeout"),
+            TransportError::Aborted => f.write_str("aborted"),
+        }
+    }
+}
+
+/// A connected WebSocket in non-blocking mode.
+pub struct WebSocket {
+    ws: tungstenite::WebSocket<TcpStream>,
+    flush_pending: bool,
+}
+
+/// Longest single sleep while a handshake is in progress: the request write may (in theory)
+/// block, and a non-blocking handshake does not say which direction it waits for.
+const HANDSHAKE_SLICE: Duration = Duration::from_millis(20);
+
+impl WebSocket {
+    /// Opens a TCP connection and performs the WebSocket handshake, giving up at `deadline`.
+    /// Returns [`TransportError::Aborted`] as soon as `waker` fires and `abort()` is true.
+    pub fn connect(
+        url: &url::Url,
+        headers: &[(String, String)],
+        deadline: Instant,
+        waker: &Waker,
+        abort: &dyn Fn() -> bool,
+    ) -> Result<WebSocket, TransportError> {
+        let stream = tcp_connect(url, deadline, waker, abort)?;
+        let request = build_request(url, headers)?;
+        let config = WebSocketConfig::default();
+        let mut attempt = tungstenite::client::client_with_config(request, stream, Some(config));
+        loop {
+            match attempt {
+                Ok((ws, _response)) => {
+                    return Ok(WebSocket {
+                        ws,
+                        flush_pending: false,
+                    })
+                }
+                Err(HandshakeError::Failure(e)) => return Err(handshake_error(e)),
+                Err(HandshakeError::Interrupted(mid)) => {
+                    let fd = mid.get_ref().get_ref().as_raw_fd();
+                    let slice = (Instant::now() + HANDSHAKE_SLICE).min(deadline);
+                    wait(Some(fd), false, waker, slice, deadline, abort)?;
+                    attempt = mid.handshake();
+                }
+            }
+        }
+    }
+
+    /// Reads the next frame; `Ok(None)` when nothing more can be read now.
+    pub fn read(&mut self) -> Result<Option<Frame>, TransportError> {
+        loop {
+            match self.ws.read() {
+                Ok(Message::Text(t)) => return Ok(Some(Frame::Text(t))),
+                Ok(Message::Binary(b)) => return Ok(Some(Frame::Binary(b))),
+                Ok(Message::Close(frame)) => {
+                    let why = frame
+                        .map(|f| format!("websocket closed by server ({}): {}", f.code, f.reason));
+                    return Err(TransportError::Closed(
+                        why.unwrap_or_else(|| "websocket closed by server".into()),
+                    ));
+                }
+                // Pongs to WebSocket pings are queued by tungstenite and flushed with our writes.
+                Ok(Message::Ping(_)) | Ok(Message::Pong(_)) | Ok(Message::Frame(_)) => {
+                    self.flush_pending = true;
+                    continue;
+                }
+                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok(None)
+                }
+                Err(e) => return Err(ws_error(e)),
+            }
+        }
+    }
+
+    /// Queues a text frame; [`WebSocket::flush`] sends it.
+    pub fn write_text(&mut self, text: String) -> Result<(), TransportError> {
+        self.write(Message::Text(text.into()))
+    }
+
+    /// Queues a binary frame; [`WebSocket::flush`] sends it.
+    pub fn write_binary(&mut self, data: Vec<u8>) -> Result<(), TransportError> {
+        self.write(Message::Binary(data.into()))
+    }
+
+    fn write(&mut self, msg: Message) -> Result<(), TransportError> {
+        self.flush_pending = true;
+        match self.ws.write(msg) {
+            Ok(()) => Ok(()),
+            Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            Err(e) => Err(ws_error(e)),
+        }
+    }
+
+    /// Writes out what is queued, as far as the socket takes it now.
+    pub fn flush(&mut self) -> Result<(), TransportError> {
+        match self.ws.flush() {
+            Ok(()) => {
+                self.flush_pending = false;
+                Ok(())
+            }
+            Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            Err(e) => Err(ws_error(e)),
+        }
+    }
+
+    /// Whether queued bytes wait for the socket to become writable.
+    pub fn wants_write(&self) -> bool {
+        self.flush_pending
+    }
+
+    pub fn fd(&self) -> RawFd {
+        self.ws.get_ref().as_raw_fd()
+    }
+
+    /// Sends a close frame if the socket takes it now, then drops the connection.
+    pub fn close(mut self) {
+        let _ = self.ws.close(None);
+        let _ = self.ws.flush();
+    }
+}
+
+/// Sleeps in `poll` until `fd` is ready or `until`; fails on abort or once `deadline` passed.
+fn wait(
+    fd: Option<RawFd>,
+    want_write: bool,
+    waker: &Waker,
+    until: Instant,
+    deadline: Instant,
+    abort: &dyn Fn() -> bool,
+) -> Result<(), TransportError> {
+    let ready = poll(fd, want_write, waker, Some(until))
+        .map_err(|e| TransportError::Failed(e.to_string()))?;
+    if ready.woken {
+        waker.reset();
+    }
+    if abort() {
+        return Err(TransportError::Aborted);
+    }
+    if Instant::now() >= deadline {
+        return Err(TransportError::Timeout);
+    }
+    Ok(())
+}
+
+fn tcp_connect(
+    url: &url::Url,
+    deadline: Instant,
+    waker: &Waker,
+    abort: &dyn Fn() -> bool,
+) -> Result<TcpStream, TransportError> {
+    let host = url
+        .host_str()
+        .ok_or_else(|| TransportError::Failed("URL has no host".into()))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port = url.port_or_known_default().unwrap_or(80);
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| TransportError::Failed(format!("cannot resolve {host}: {e}")))?
+        .collect();
+    let mut last = TransportError::Failed(format!("no address for {host}"));
+    for addr in addrs {
+        match connect_one(addr, deadline, waker, abort) {
+            Ok(s) => return Ok(s),
+            Err(e @ (TransportError::Aborted | TransportError::Timeout)) => return Err(e),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+fn connect_one(
+    addr: SocketAddr,
+    deadline: Instant,
+    waker: &Waker,
+    abort: &dyn Fn() -> bool,
+) -> Result<TcpStream, TransportError> {
+    let fail = |e: io::Error| TransportError::Failed(format!("cannot connect to {addr}: {e}"));
+    let socket =
+        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(fail)?;
+    socket.set_nonblocking(true).map_err(fail)?;
+    socket.set_tcp_nodelay(true).map_err(fail)?;
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e)
+            if e.raw_os_error() == Some(libc::EINPROGRESS)
+                || e.kind() == io::ErrorKind::WouldBlock =>
+        {
+            loop {
+                let fd = socket.as_raw_fd();
+                let ready = poll(Some(fd), true, waker, Some(deadline)).map_err(fail)?;
+                if ready.woken {
+                    waker.reset();
+                    if abort() {
+                        return Err(TransportError::Aborted);
+                    }
+                }
+                if ready.writable {
+                    if let Some(e) = socket.take_error().map_err(fail)? {
+                        return Err(fail(e));
+                    }
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    return Err(TransportError::Timeout);
+                }
+            }
+        }
+        Err(e) => return Err(fail(e)),
+    }
+    Ok(socket.into())
+}
+
+fn build_request(url: &url::Url, headers: &[(String, String)]) -> Result<Request, TransportError> {
+    use tungstenite::client::IntoClientRequest;
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| TransportError::Failed(e.to_string()))?;
+    for (name, value) in headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| TransportError::Failed(format!("header {name}: {e}")))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|e| TransportError::Failed(format!("header {name}: {e}")))?;
+        request.headers_mut().append(name, value);
+    }
+    Ok(request)
+}
+
+fn handshake_error(e: tungstenite::Error) -> TransportError {
+    match e {
+        tungstenite::Error::Http(response) => {
+            let body = response
+                .body()
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            let body = body.trim();
+            TransportError::Failed(if body.is_empty() {
+                format!("websocket handshake refused: HTTP {}", response.status())
+            } else {
+                format!(
+                    "websocket handshake refused: HTTP {}: {body}",
+                    response.status()
+                )
+            })
+        }
+        other => ws_error(other),
+    }
+}
+
+fn ws_error(e: tungstenite::Error) -> TransportError {
+    match e {
+        tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed => {
+            TransportError::Closed("websocket closed".into())
+        }
+        tungstenite::Error::Io(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::UnexpectedEof
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::BrokenPipe
+            ) =>
+        {
+            TransportError::Closed(format!("connection lost: {e}"))
+        }
+        tungstenite::Error::Protocol(
+            tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
+        ) => TransportError::Closed("connection reset by server".into()),
+        other => TransportError::Failed(format!("websocket error: {other}")),
+    }
+}

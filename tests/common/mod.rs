@@ -1,0 +1,199 @@
+//! Shared harness for the integration tests: runs the Node.js Socket.IO server
+//! in `tests/server/server.js` and collects the JSON records it prints.
+//!
+//! Use it with `mod common;` in a test file. Needs Node.js and, once,
+//! `npm ci` in `tests/server`.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub mod capi;
+
+/// How long the server may take to print its `listening` record.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Default)]
+struct Records {
+    list: Vec<Value>,
+    /// The server's stdout has ended (it exited or crashed): nothing more will arrive.
+    closed: bool,
+}
+
+type Shared = Arc<(Mutex<Records>, Condvar)>;
+
+/// A running `tests/server/server.js`. Dropping it stops the server.
+pub struct TestServer {
+    child: Child,
+    /// Kept open for the server's whole life: the server exits when its stdin ends,
+    /// so it also dies if the test process exits without running `Drop`.
+    stdin: Option<ChildStdin>,
+    reader: Option<JoinHandle<()>>,
+    shared: Shared,
+    port: u16,
+}
+
+impl TestServer {
+    /// Starts `node tests/server/server.js` with extra `args` (e.g.
+    /// `["--ping-interval", "300"]`) on a free port, and waits until it listens.
+    pub fn start(args: &[&str]) -> TestServer {
+        let dir = server_dir();
+        if !dir.join("node_modules").join("socket.io").is_dir() {
+            panic!(
+                "{} is missing: run `npm ci` in tests/server (needs Node.js)",
+                dir.join("node_modules").display()
+            );
+        }
+
+        let mut child = Command::new("node")
+            .arg(dir.join("server.js"))
+            .args(args)
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run `node` (is Node.js installed?): {e}"));
+
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("child stdout is piped");
+        let shared: Shared = Arc::default();
+        let reader = {
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name("test-server-stdout".into())
+                .spawn(move || read_records(stdout, &shared))
+                .expect("spawn stdout reader thread")
+        };
+
+        let mut server = TestServer {
+            child,
+            stdin,
+            reader: Some(reader),
+            shared,
+            port: 0,
+        };
+        let listening = server.expect(STARTUP_TIMEOUT, |r| r["type"] == "listening");
+        server.port = listening["port"]
+            .as_u64()
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or_else(|| panic!("bad `listening` record: {listening}"));
+        server
+    }
+
+    /// The server's process id (to freeze it with SIGSTOP).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Waits until a record satisfying `pred` arrives (or returns it at once if one
+    /// already arrived); returns a clone of the first such record. Returns `None`
+    /// after `timeout`, or as soon as the server has exited.
+    pub fn wait_for(&self, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Option<Value> {
+        let deadline = Instant::now() + timeout;
+        let (lock, cvar) = &*self.shared;
+        let mut records = lock_records(lock);
+        let mut checked = 0;
+        loop {
+            if let Some(found) = records.list[checked..].iter().find(|r| pred(r)) {
+                return Some(found.clone());
+            }
+            checked = records.list.len();
+            if records.closed {
+                return None;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            records = cvar
+                .wait_timeout(records, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Like [`wait_for`](Self::wait_for), but panics, listing the records seen so
+    /// far, if no matching record arrives.
+    #[track_caller]
+    pub fn expect(&self, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+        match self.wait_for(timeout, pred) {
+            Some(record) => record,
+            None => {
+                let records = lock_records(&self.shared.0);
+                let status = if records.closed {
+                    "server exited"
+                } else {
+                    "timed out"
+                };
+                let seen: Vec<String> = records.list.iter().map(|r| format!("  {r}")).collect();
+                panic!(
+                    "expected server record not seen ({status} after waiting up to {timeout:?}); \
+                     {} record(s) so far:\n{}",
+                    seen.len(),
+                    seen.join("\n")
+                );
+            }
+        }
+    }
+
+    /// Snapshot of all records received so far, in arrival order.
+    pub fn records(&self) -> Vec<Value> {
+        lock_records(&self.shared.0).list.clone()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+    }
+}
+
+fn server_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("server")
+}
+
+/// Locks even if a panicking test thread poisoned the mutex.
+fn lock_records(lock: &Mutex<Records>) -> MutexGuard<'_, Records> {
+    lock.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Background thread: one JSON record per stdout line; anything else goes to stderr.
+fn read_records(stdout: impl std::io::Read, shared: &Shared) {
+    let (lock, cvar) = &**shared;
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        match serde_json::from_str::<Value>(&line) {
+            Ok(record) => {
+                lock_records(lock).list.push(record);
+                cvar.notify_all();
+            }
+            Err(_) => eprintln!("[test server] {line}"),
+        }
+    }
+    lock_records(lock).closed = true;
+    cvar.notify_all();
+}

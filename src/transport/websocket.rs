@@ -286,6 +286,9 @@ fn handshake_error(e: tungstenite::Error) -> TransportError {
                 )
             })
         }
+        tungstenite::Error::Protocol(tungstenite::error::ProtocolError::HandshakeIncomplete) => TransportError::Failed(
+            "websocket handshake failed: the server closed the connection without answering (is the path right?)".into(),
+        ),
         other => ws_error(other),
     }
 }

@@ -114,10 +114,21 @@ impl Recorder {
 
     /// Waits for a record matching `pred`; panics with every record seen if none comes.
     pub fn expect(&self, timeout: Duration, what: &str, pred: impl Fn(&Rec) -> bool) -> Rec {
+        self.expect_n(timeout, what, 1, pred)
+    }
+
+    /// Waits for the `n`-th record matching `pred` and returns it.
+    pub fn expect_n(
+        &self,
+        timeout: Duration,
+        what: &str,
+        n: usize,
+        pred: impl Fn(&Rec) -> bool,
+    ) -> Rec {
         let deadline = Instant::now() + timeout;
         let mut recs = self.recs.lock().unwrap();
         loop {
-            if let Some(r) = recs.iter().find(|r| pred(r)) {
+            if let Some(r) = recs.iter().filter(|r| pred(r)).nth(n - 1) {
                 return r.clone();
             }
             let now = Instant::now();

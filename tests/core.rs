@@ -81,7 +81,7 @@ fn namespaces_share_one_connection() {
 #[test]
 fn url_path_names_the_default_namespace_and_query_and_headers_are_sent() {
     let server = TestServer::start(&[]);
-    let opts = unsafe { sio_options_new() };
+    let opts = sio_options_new();
     unsafe {
         assert_eq!(
             sio_options_add_query(opts, cs("token").as_ptr(), cs("a b&c").as_ptr()),
@@ -115,7 +115,7 @@ fn url_path_names_the_default_namespace_and_query_and_headers_are_sent() {
 #[test]
 fn custom_engine_path_is_used() {
     let server = TestServer::start(&[]);
-    let opts = unsafe { sio_options_new() };
+    let opts = sio_options_new();
     unsafe {
         assert_eq!(
             sio_options_set_path(opts, cs("/wrong").as_ptr()),
@@ -593,7 +593,7 @@ fn connection_refused_and_connect_timeout_are_connect_errors() {
 
     // A server that accepts TCP but never answers (a stall the real server cannot produce).
     let stall = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let opts = unsafe { sio_options_new() };
+    let opts = sio_options_new();
     unsafe { sio_options_set_connect_timeout(opts, 300) };
     let client = Client::connect_with(
         &format!("http://127.0.0.1:{}", stall.local_addr().unwrap().port()),
@@ -667,7 +667,7 @@ fn bad_input_returns_codes_and_messages() {
             sio_connect(cs("http://x").as_ptr(), null(), null_mut()),
             sio_result::SIO_ERR_NULL
         );
-        let bad_utf8 = b"http://\xff\xfe\0";
+        let bad_utf8 = c"http://\xff\xfe";
         assert_eq!(
             sio_connect(bad_utf8.as_ptr().cast(), null(), &mut c),
             sio_result::SIO_ERR_UTF8
@@ -728,7 +728,7 @@ fn bad_input_returns_codes_and_messages() {
         );
         assert_eq!(sio_emit(s, null(), null()), sio_result::SIO_ERR_NULL);
         assert_eq!(
-            sio_emit(s, b"\xc3\x28\0".as_ptr().cast(), null()),
+            sio_emit(s, c"\xc3\x28".as_ptr(), null()),
             sio_result::SIO_ERR_UTF8
         );
         assert_eq!(

@@ -1,6 +1,5 @@
 //! The dispatch thread: runs the user's callbacks one at a time, in arrival order.
 
-use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -8,15 +7,14 @@ use std::sync::Arc;
 use super::shared::{Dispatch, Shared};
 
 pub(crate) fn run(shared: Arc<Shared>) {
-    let mut batch = VecDeque::new();
-    while shared.next_dispatch(&mut batch) {
-        while let Some(item) = batch.pop_front() {
-            if shared.shutdown.load(Ordering::Acquire) || shared.dispatch_stopped() {
-                return;
-            }
-            // A panicking Rust handler must not take the thread (and every later callback) down.
-            let _ = catch_unwind(AssertUnwindSafe(|| call(&shared, item)));
+    while let Some(item) = shared.next_dispatch() {
+        if shared.shutdown.load(Ordering::Acquire) {
+            // Freeing: the client's drop takes care of what is left (acks are completed there).
+            shared.requeue(item);
+            return;
         }
+        // A panicking Rust handler must not take the thread (and every later callback) down.
+        let _ = catch_unwind(AssertUnwindSafe(|| call(&shared, item)));
     }
 }
 

@@ -141,14 +141,14 @@ impl Drop for Client {
         if let Some(io) = self.io.take() {
             let _ = io.join();
         }
-        let dropped = self.shared.stop_dispatch();
+        self.shared.stop_dispatch();
         if let Some(d) = self.dispatch.take() {
             if !self.shared.on_dispatch_thread() {
                 let _ = d.join();
             }
         }
         // Ack callbacks are called exactly once: those the dispatch thread did not reach run here.
-        for item in dropped {
+        for item in self.shared.dispatch_leftovers() {
             if let shared::Dispatch::Ack(f, result) = item {
                 f(result);
             }

@@ -188,30 +188,34 @@ impl Shared {
         self.dispatch_ready.notify_one();
     }
 
-    /// The next batch for the dispatch thread; `None` once stopped.
-    pub fn next_dispatch(&self, into: &mut VecDeque<Dispatch>) -> bool {
+    /// The next callback for the dispatch thread, waiting for one; `None` once stopped. Items
+    /// are taken one at a time so that whatever is left stays here for the client's drop.
+    pub fn next_dispatch(&self) -> Option<Dispatch> {
         let mut d = self.dispatch.lock();
         loop {
             if d.stop {
-                return false;
+                return None;
             }
-            if !d.items.is_empty() {
-                std::mem::swap(&mut d.items, into);
-                return true;
+            if let Some(item) = d.items.pop_front() {
+                return Some(item);
             }
             self.dispatch_ready.wait(&mut d);
         }
     }
 
-    /// Stops the dispatch thread after its current callback; drops what was still queued.
-    pub fn stop_dispatch(&self) -> VecDeque<Dispatch> {
-        let mut d = self.dispatch.lock();
-        d.stop = true;
-        self.dispatch_ready.notify_all();
-        std::mem::take(&mut d.items)
+    /// Puts back an item the dispatch thread took but will not run.
+    pub fn requeue(&self, item: Dispatch) {
+        self.dispatch.lock().items.push_front(item);
     }
 
-    pub fn dispatch_stopped(&self) -> bool {
-        self.dispatch.lock().stop
+    /// Stops the dispatch thread after its current callback.
+    pub fn stop_dispatch(&self) {
+        self.dispatch.lock().stop = true;
+        self.dispatch_ready.notify_all();
+    }
+
+    /// What the dispatch thread did not run (after it stopped).
+    pub fn dispatch_leftovers(&self) -> VecDeque<Dispatch> {
+        std::mem::take(&mut self.dispatch.lock().items)
     }
 }

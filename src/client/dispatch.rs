@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::shared::{Dispatch, Shared};
 
 pub(crate) fn run(shared: Arc<Shared>) {
+    shared.become_dispatch_thread();
     while let Some(item) = shared.next_dispatch() {
         if shared.shutdown.load(Ordering::Acquire) {
             // Freeing: the client's drop takes care of what is left (acks are completed there).

@@ -74,7 +74,6 @@ impl Client {
             .name("sio-dispatch".into())
             .spawn(move || dispatch::run(shared))
             .map_err(spawn_err)?;
-        let _ = client.shared.dispatch_thread.set(dispatch.thread().id());
         client.dispatch = Some(dispatch);
         Ok(client)
     }

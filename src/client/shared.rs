@@ -1,9 +1,9 @@
 //! State shared by the handles, the I/O thread and the dispatch thread of one client.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
-use std::thread::ThreadId;
+use std::sync::Arc;
 use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
@@ -96,7 +96,12 @@ pub(crate) struct Shared {
     lifecycle_changed: Condvar,
     dispatch: Mutex<DispatchState>,
     dispatch_ready: Condvar,
-    pub dispatch_thread: OnceLock<ThreadId>,
+}
+
+thread_local! {
+    /// The client whose dispatch thread this is. A plain `Cell`: unlike `thread::current()` it
+    /// allocates nothing on the host's threads.
+    static DISPATCHING: Cell<*const Shared> = const { Cell::new(std::ptr::null()) };
 }
 
 impl Shared {
@@ -112,7 +117,6 @@ impl Shared {
             lifecycle_changed: Condvar::new(),
             dispatch: Mutex::new(DispatchState::default()),
             dispatch_ready: Condvar::new(),
-            dispatch_thread: OnceLock::new(),
         })
     }
 
@@ -170,8 +174,13 @@ impl Shared {
         true
     }
 
+    /// Marks the calling thread as this client's dispatch thread.
+    pub fn become_dispatch_thread(&self) {
+        DISPATCHING.with(|d| d.set(self as *const Shared));
+    }
+
     pub fn on_dispatch_thread(&self) -> bool {
-        self.dispatch_thread.get() == Some(&std::thread::current().id())
+        DISPATCHING.with(|d| std::ptr::eq(d.get(), self))
     }
 
     /// Hands a batch of callbacks to the dispatch thread with one wake-up.

@@ -40,10 +40,14 @@ impl Waker {
     }
 
     /// Consumes pending wake-ups; call before draining the work they announce.
+    ///
+    /// Drains first, then clears the flag: a `wake` racing with this either finds the flag still
+    /// set (its work is drained next anyway) or writes a byte that the next `poll` sees. Clearing
+    /// first would let a racing byte be drained while the flag stays set, losing every later wake.
     pub fn reset(&self) {
-        self.pending.store(false, Ordering::Release);
         let mut buf = [0u8; 64];
         while matches!((&self.rx).read(&mut buf), Ok(n) if n > 0) {}
+        self.pending.store(false, Ordering::Release);
     }
 
     pub fn fd(&self) -> RawFd {
@@ -104,4 +108,45 @@ pub fn poll(
         readable: fds[1].revents & (libc::POLLIN | hup) != 0,
         writable: fds[1].revents & (libc::POLLOUT | hup) != 0,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// Many threads wake while the consumer polls and resets: the consumer must never sleep
+    /// through a wake-up (the bug this guards against lost every wake after one race).
+    #[test]
+    fn no_wake_up_is_lost() {
+        let waker = Arc::new(Waker::new().unwrap());
+        let produced = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let producers: Vec<_> = (0..4)
+            .map(|_| {
+                let (waker, produced) = (waker.clone(), produced.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..20_000 {
+                        produced.fetch_add(1, Ordering::SeqCst);
+                        waker.wake();
+                    }
+                })
+            })
+            .collect();
+        let mut seen = 0;
+        while seen < 80_000 {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let r = poll(None, false, &waker, Some(deadline)).unwrap();
+            assert!(
+                r.woken,
+                "slept through a wake-up with {} produced, {seen} seen",
+                produced.load(Ordering::SeqCst)
+            );
+            waker.reset();
+            seen = produced.load(Ordering::SeqCst);
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+    }
 }

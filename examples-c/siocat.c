@@ -1,0 +1,556 @@
+/*
+ * siocat: a wscat-like command-line Socket.IO client built on libsio.
+ *
+ *   siocat [options] URL
+ *
+ * Reads one command per line on stdin and prints one JSON object per line on stdout
+ * (see usage() below). Threads: main() reads stdin and emits; libsio's dispatch thread
+ * runs the callbacks, which print what arrives. Every output line is written and
+ * flushed under `out_lock`, so lines of the two threads never interleave.
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* getline, strdup */
+#endif
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sio.h"
+
+static void usage(FILE *to) {
+    fputs(
+        "usage: siocat [options] URL\n"
+        "\n"
+        "Options:\n"
+        "  --ns NSP            namespace to join (repeatable; default: the URL's path, /)\n"
+        "  --auth JSON         auth object sent when joining the namespaces\n"
+        "  --header 'N: v'     HTTP header for the WebSocket handshake (repeatable)\n"
+        "  --query k=v         query parameter (repeatable)\n"
+        "  --path PATH         Engine.IO path (default /socket.io)\n"
+        "  --timeout MS        connect timeout in milliseconds (default 20000)\n"
+        "  --help              show this help\n"
+        "\n"
+        "Commands on stdin, one per line:\n"
+        "  emit NSP EVENT ARGS_JSON_ARRAY\n"
+        "  call NSP EVENT ARGS_JSON_ARRAY TIMEOUT_MS   (emit with ack; prints the ack)\n"
+        "  disconnect NSP\n"
+        "  quit                                       (EOF: quit once pending calls end)\n"
+        "emit and call join NSP first if it is not joined.\n"
+        "\n"
+        "Output on stdout, one JSON object per line:\n"
+        "  {\"type\":\"connect\",\"ns\":\"/\",\"sid\":\"...\"}\n"
+        "  {\"type\":\"event\",\"ns\":\"/\",\"event\":\"name\",\"args\":[...]}   (+ \"ack\":true: echoed back)\n"
+        "  {\"type\":\"ack\",\"ns\":\"/\",\"event\":\"name\",\"args\":[...]}\n"
+        "  {\"type\":\"ack_timeout\",\"ns\":\"/\",\"event\":\"name\"}\n"
+        "  {\"type\":\"connect_error\",\"ns\":\"/\",\"message\":\"...\",\"data\":...}\n"
+        "  {\"type\":\"disconnect\",\"ns\":\"/\",\"reason\":\"...\"}\n"
+        "  {\"type\":\"error\",\"message\":\"...\"}\n"
+        "\n"
+        "Exit status: 0 after quit, 1 if the first connection fails, 2 on bad usage.\n",
+        to);
+}
+
+/* ---- Output: JSON lines built in a growable buffer, printed whole under a lock ---- */
+
+struct line {
+    char *s;
+    size_t len, cap;
+};
+
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void add_raw(struct line *l, const char *s, size_t n) {
+    if (l->len + n + 1 > l->cap) {
+        size_t cap = l->cap ? l->cap : 128;
+        while (cap < l->len + n + 1) cap *= 2;
+        char *p = realloc(l->s, cap);
+        if (p == NULL) { perror("siocat"); abort(); }
+        l->s = p;
+        l->cap = cap;
+    }
+    memcpy(l->s + l->len, s, n);
+    l->len += n;
+    l->s[l->len] = '\0';
+}
+
+static void add(struct line *l, const char *s) { add_raw(l, s, strlen(s)); }
+
+/* Length of the valid UTF-8 sequence at `s`, or 0 if it is not one. */
+static size_t utf8_len(const unsigned char *s) {
+    size_t n = s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : s[0] < 0xf5 ? 4 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80) return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)   /* overlong, surrogate */
+        || (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)) /* overlong, > U+10FFFF */
+        return 0;
+    return n;
+}
+
+/* Appends `s` as a quoted JSON string; bytes that are not UTF-8 become U+FFFD. */
+static void add_str(struct line *l, const char *s) {
+    add(l, "\"");
+    while (*s) {
+        unsigned char c = (unsigned char)*s;
+        char esc[8];
+        size_t n = 1;
+        switch (c) {
+        case '"': add(l, "\\\""); break;
+        case '\\': add(l, "\\\\"); break;
+        case '\b': add(l, "\\b"); break;
+        case '\f': add(l, "\\f"); break;
+        case '\n': add(l, "\\n"); break;
+        case '\r': add(l, "\\r"); break;
+        case '\t': add(l, "\\t"); break;
+        default:
+            if (c < 0x20) {
+                snprintf(esc, sizeof esc, "\\u%04x", c);
+                add(l, esc);
+            } else if (c < 0x80) {
+                add_raw(l, s, 1);
+            } else if ((n = utf8_len((const unsigned char *)s)) > 0) {
+                add_raw(l, s, n);
+            } else {
+                add(l, "\\ufffd");
+                n = 1;
+            }
+        }
+        s += n;
+    }
+    add(l, "\"");
+}
+
+/* Starts a line: {"type":TYPE  (and ,"ns":NS if ns is not NULL). */
+static struct line begin(const char *type, const char *ns) {
+    struct line l = {NULL, 0, 0};
+    add(&l, "{\"type\":");
+    add_str(&l, type);
+    if (ns != NULL) {
+        add(&l, ",\"ns\":");
+        add_str(&l, ns);
+    }
+    return l;
+}
+
+/* Appends ,"KEY":"VALUE" (a string). */
+static void field(struct line *l, const char *key, const char *value) {
+    add(l, ",");
+    add_str(l, key);
+    add(l, ":");
+    add_str(l, value);
+}
+
+/* Appends ,"KEY":JSON (JSON text, verbatim). */
+static void field_json(struct line *l, const char *key, const char *json) {
+    add(l, ",");
+    add_str(l, key);
+    add(l, ":");
+    add(l, json != NULL ? json : "null");
+}
+
+/* Ends the line, prints it and frees it. */
+static void finish(struct line *l) {
+    add(l, "}\n");
+    pthread_mutex_lock(&out_lock);
+    fputs(l->s, stdout);
+    fflush(stdout);
+    pthread_mutex_unlock(&out_lock);
+    free(l->s);
+}
+
+/* {"type":"error","message":...} with a printf-style message. */
+static void print_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *msg = malloc(n < 0 ? 1 : (size_t)n + 1);
+    if (msg == NULL) { perror("siocat"); abort(); }
+    va_start(ap, fmt);
+    vsnprintf(msg, n < 0 ? 1 : (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    struct line l = begin("error", NULL);
+    field(&l, "message", msg);
+    finish(&l);
+    free(msg);
+}
+
+/* ---- State shared by main and the callbacks, guarded by `lock` ---- */
+
+enum ns_state { JOINING, CONNECTED, FAILED, LEFT };
+
+struct ns {
+    sio_socket *socket; /* borrowed from the client */
+    enum ns_state state;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;   /* signalled on every change below */
+    struct ns *list;          /* the namespaces siocat registered handlers on */
+    size_t count;
+    int ever_connected;       /* some namespace connected at least once */
+    int pending_calls;        /* calls whose ack callback has not run yet */
+} st = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0, 0};
+
+static void set_state(sio_socket *socket, enum ns_state state) {
+    pthread_mutex_lock(&st.lock);
+    for (size_t i = 0; i < st.count; i++)
+        if (st.list[i].socket == socket) st.list[i].state = state;
+    if (state == CONNECTED) st.ever_connected = 1;
+    pthread_cond_broadcast(&st.changed);
+    pthread_mutex_unlock(&st.lock);
+}
+
+/* ---- Callbacks (dispatch thread) ---- */
+
+static void on_connect(void *ud, sio_socket *socket, const char *sid) {
+    (void)ud;
+    struct line l = begin("connect", sio_socket_namespace(socket));
+    field(&l, "sid", sid);
+    finish(&l);
+    set_state(socket, CONNECTED);
+}
+
+static void on_connect_error(void *ud, sio_socket *socket, const char *message, const char *data) {
+    (void)ud;
+    struct line l = begin("connect_error", sio_socket_namespace(socket));
+    field(&l, "message", message);
+    field_json(&l, "data", data);
+    finish(&l);
+    set_state(socket, FAILED);
+}
+
+static void on_disconnect(void *ud, sio_socket *socket, const char *reason) {
+    (void)ud;
+    struct line l = begin("disconnect", sio_socket_namespace(socket));
+    field(&l, "reason", reason);
+    finish(&l);
+    set_state(socket, LEFT);
+}
+
+/* Every event. If the server asked for an ack, answer with the event's own args. */
+static void on_any(void *ud, const sio_event *event) {
+    (void)ud;
+    const char *args = sio_event_args(event);
+    sio_ack *ack = sio_event_take_ack(event);
+    struct line l = begin("event", sio_socket_namespace(sio_event_socket(event)));
+    field(&l, "event", sio_event_name(event));
+    field_json(&l, "args", args);
+    if (ack != NULL) add(&l, ",\"ack\":true");
+    finish(&l);
+    if (ack != NULL && sio_ack_send(ack, args) != SIO_OK) {
+        print_error("cannot answer the ack of \"%s\": %s", sio_event_name(event), sio_last_error());
+        sio_ack_free(ack);
+    }
+}
+
+/* What a `call` needs to print its outcome; freed by the ack callback. */
+struct call {
+    char *ns;
+    char *event;
+};
+
+static void on_ack(void *ud, sio_result status, const sio_event *reply) {
+    struct call *c = ud;
+    struct line l;
+    if (status == SIO_OK) {
+        l = begin("ack", c->ns);
+        field(&l, "event", c->event);
+        field_json(&l, "args", sio_event_args(reply));
+        finish(&l);
+    } else if (status == SIO_ERR_TIMEOUT) {
+        l = begin("ack_timeout", c->ns);
+        field(&l, "event", c->event);
+        finish(&l);
+    } else { /* the namespace left, or the client closed, before the reply */
+        print_error("no ack for \"%s\" on %s: %s", c->event, c->ns, sio_result_str(status));
+    }
+    free(c->ns);
+    free(c->event);
+    free(c);
+
+    pthread_mutex_lock(&st.lock);
+    st.pending_calls--;
+    pthread_cond_broadcast(&st.changed);
+    pthread_mutex_unlock(&st.lock);
+}
+
+/* ---- Namespaces ---- */
+
+/* The socket of `nsp` (NULL: the URL's), with siocat's handlers, joining or joined.
+ * Returns NULL (after printing an error line) on failure. */
+static sio_socket *join(const sio_client *client, const char *nsp, const char *auth) {
+    sio_socket *s;
+    size_t i;
+    int is_new;
+    if (sio_of(client, nsp, auth, &s) != SIO_OK) {
+        print_error("namespace %s: %s", nsp ? nsp : "(URL)", sio_last_error());
+        return NULL;
+    }
+    pthread_mutex_lock(&st.lock);
+    for (i = 0; i < st.count && st.list[i].socket != s; i++) {}
+    is_new = i == st.count;
+    if (is_new) {
+        struct ns *list = realloc(st.list, (st.count + 1) * sizeof *list);
+        if (list == NULL) { perror("siocat"); abort(); }
+        st.list = list;
+        st.list[st.count++] = (struct ns){s, LEFT};
+    }
+    if (st.list[i].state != CONNECTED) st.list[i].state = JOINING;
+    pthread_mutex_unlock(&st.lock);
+
+    /* Handlers first, so that nothing is missed; their user data needs no finalizer. */
+    if ((is_new && (sio_on_connect(s, on_connect, NULL, NULL) != SIO_OK
+                    || sio_on_connect_error(s, on_connect_error, NULL, NULL) != SIO_OK
+                    || sio_on_disconnect(s, on_disconnect, NULL, NULL) != SIO_OK
+                    || sio_on_any(s, on_any, NULL, NULL) != SIO_OK))
+        || sio_socket_connect(s) != SIO_OK) { /* joined or joining: does nothing */
+        print_error("namespace %s: %s", sio_socket_namespace(s), sio_last_error());
+        set_state(s, FAILED);
+        return NULL;
+    }
+    return s;
+}
+
+/* The socket of `nsp` if siocat knows it, else NULL. */
+static sio_socket *known(const sio_client *client, const char *nsp) {
+    sio_socket *s;
+    sio_socket *found = NULL;
+    if (sio_of(client, nsp, NULL, &s) != SIO_OK) return NULL;
+    pthread_mutex_lock(&st.lock);
+    for (size_t i = 0; i < st.count; i++)
+        if (st.list[i].socket == s) found = s;
+    pthread_mutex_unlock(&st.lock);
+    return found;
+}
+
+/* ---- Commands (main thread) ---- */
+
+/* Splits off the next space-separated token of *p (NUL-terminating it); NULL if none. */
+static char *token(char **p) {
+    char *s = *p + strspn(*p, " \t");
+    if (*s == '\0') return NULL;
+    char *end = s + strcspn(s, " \t");
+    if (*end != '\0') *end++ = '\0';
+    *p = end;
+    return s;
+}
+
+static char *trim(char *s) {
+    s += strspn(s, " \t");
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
+    return s;
+}
+
+/* Parses a whole decimal integer in [min, max] into *out; 0 if `s` is not one. */
+static int parse_num(const char *s, long long min, long long max, long long *out) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max) return 0;
+    *out = v;
+    return 1;
+}
+
+static void cmd_emit(const sio_client *client, const char *auth, char *rest) {
+    char *nsp = token(&rest), *event = token(&rest), *args;
+    sio_socket *s;
+    if (nsp == NULL || event == NULL) {
+        print_error("usage: emit NSP EVENT ARGS_JSON_ARRAY");
+        return;
+    }
+    args = trim(rest);
+    if ((s = join(client, nsp, auth)) == NULL) return;
+    if (sio_emit(s, event, *args ? args : NULL) != SIO_OK)
+        print_error("emit: %s", sio_last_error());
+}
+
+static void cmd_call(const sio_client *client, const char *auth, char *rest) {
+    char *nsp = token(&rest), *event = token(&rest), *args, *last;
+    long long timeout;
+    sio_socket *s;
+    struct call *c;
+
+    /* The timeout is the last token; the JSON is everything between EVENT and it. */
+    args = trim(rest);
+    last = args + strlen(args);
+    while (last > args && last[-1] != ' ' && last[-1] != '\t') last--;
+    if (nsp == NULL || event == NULL || !parse_num(last, 0, INT64_MAX, &timeout)) {
+        print_error("usage: call NSP EVENT ARGS_JSON_ARRAY TIMEOUT_MS");
+        return;
+    }
+    *last = '\0';
+    args = trim(args);
+    if ((s = join(client, nsp, auth)) == NULL) return;
+
+    c = malloc(sizeof *c);
+    if (c == NULL || (c->ns = strdup(sio_socket_namespace(s))) == NULL
+        || (c->event = strdup(event)) == NULL) {
+        perror("siocat");
+        abort();
+    }
+    pthread_mutex_lock(&st.lock);
+    st.pending_calls++; /* before emitting: the callback may run before it returns */
+    pthread_mutex_unlock(&st.lock);
+    if (sio_emit_with_ack(s, event, *args ? args : NULL, timeout, on_ack, c) != SIO_OK) {
+        print_error("call: %s", sio_last_error()); /* on_ack will never run */
+        free(c->ns);
+        free(c->event);
+        free(c);
+        pthread_mutex_lock(&st.lock);
+        st.pending_calls--;
+        pthread_mutex_unlock(&st.lock);
+    }
+}
+
+static void cmd_disconnect(const sio_client *client, char *rest) {
+    char *nsp = token(&rest);
+    sio_socket *s;
+    if (nsp == NULL || token(&rest) != NULL) {
+        print_error("usage: disconnect NSP");
+        return;
+    }
+    if ((s = known(client, nsp)) == NULL) {
+        print_error("disconnect: unknown namespace %s", nsp);
+        return;
+    }
+    if (sio_socket_disconnect(s) != SIO_OK) print_error("disconnect: %s", sio_last_error());
+}
+
+/* Runs one line; returns 0 on quit. */
+static int run(const sio_client *client, const char *auth, char *line) {
+    char *cmd = token(&line);
+    if (cmd == NULL) return 1; /* blank line */
+    if (strcmp(cmd, "emit") == 0) cmd_emit(client, auth, line);
+    else if (strcmp(cmd, "call") == 0) cmd_call(client, auth, line);
+    else if (strcmp(cmd, "disconnect") == 0) cmd_disconnect(client, line);
+    else if (strcmp(cmd, "quit") == 0) {
+        if (token(&line) == NULL) return 0;
+        print_error("usage: quit");
+    }
+    else print_error("unknown command: %s", cmd);
+    return 1;
+}
+
+/* ---- main ---- */
+
+/* Sets the options from the command line; exits with 2 on bad usage. */
+static const char *parse_options(int argc, char **argv, sio_options *opts,
+                                 const char **nsps, size_t *n_nsps, const char **auth) {
+    const char *url = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        sio_result r = SIO_OK;
+        char buf[1024];
+        long long n;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            sio_options_free(opts);
+            exit(0);
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            if (url != NULL) goto bad;
+            url = a;
+            continue;
+        }
+        if (v == NULL) goto bad;
+        i++;
+        if (strcmp(a, "--ns") == 0) {
+            nsps[(*n_nsps)++] = v;
+        } else if (strcmp(a, "--auth") == 0) {
+            *auth = v;
+        } else if (strcmp(a, "--path") == 0) {
+            r = sio_options_set_path(opts, v);
+        } else if (strcmp(a, "--timeout") == 0) {
+            if (!parse_num(v, 1, UINT32_MAX, &n)) goto bad;
+            r = sio_options_set_connect_timeout(opts, (uint32_t)n);
+        } else if (strcmp(a, "--query") == 0 || strcmp(a, "--header") == 0) {
+            int header = a[2] == 'h';
+            char *sep;
+            if (strlen(v) >= sizeof buf) goto bad;
+            strcpy(buf, v);
+            if ((sep = strchr(buf, header ? ':' : '=')) == NULL) goto bad;
+            *sep++ = '\0';
+            r = header ? sio_options_add_header(opts, trim(buf), trim(sep))
+                       : sio_options_add_query(opts, buf, sep);
+        } else {
+            goto bad;
+        }
+        if (r != SIO_OK) {
+            fprintf(stderr, "siocat: %s %s: %s\n", a, v, sio_last_error());
+            sio_options_free(opts);
+            exit(2);
+        }
+        continue;
+    bad:
+        fprintf(stderr, "siocat: bad argument: %s%s%s\n", a, v ? " " : "", v ? v : "");
+        usage(stderr);
+        sio_options_free(opts);
+        exit(2);
+    }
+    if (url == NULL) {
+        usage(stderr);
+        sio_options_free(opts);
+        exit(2);
+    }
+    return url;
+}
+
+int main(int argc, char **argv) {
+    const char **nsps = calloc((size_t)argc, sizeof *nsps); /* at most argc --ns */
+    size_t n_nsps = 0, i;
+    const char *auth = NULL, *url;
+    sio_options *opts = sio_options_new();
+    sio_client *client;
+    char *line = NULL;
+    size_t cap = 0;
+    int quit = 0, status = 0;
+
+    if (nsps == NULL || opts == NULL) { perror("siocat"); return 1; }
+    url = parse_options(argc, argv, opts, nsps, &n_nsps, &auth);
+    if (sio_connect(url, opts, &client) != SIO_OK) {
+        fprintf(stderr, "siocat: %s: %s\n", url, sio_last_error());
+        sio_options_free(opts);
+        free(nsps);
+        return 2;
+    }
+    sio_options_free(opts); /* the client keeps a copy */
+
+    /* Join every namespace (NULL: the URL's), then wait until each is connected or failed. */
+    if (n_nsps == 0) nsps[n_nsps++] = NULL;
+    for (i = 0; i < n_nsps; i++) join(client, nsps[i], auth);
+    free(nsps);
+    pthread_mutex_lock(&st.lock);
+    for (;;) {
+        for (i = 0; i < st.count && st.list[i].state != JOINING; i++) {}
+        if (i == st.count) break;
+        pthread_cond_wait(&st.changed, &st.lock);
+    }
+    if (!st.ever_connected) status = 1; /* the first connection failed */
+    pthread_mutex_unlock(&st.lock);
+
+    /* Commands until quit or EOF. */
+    while (status == 0 && !quit && getline(&line, &cap, stdin) != -1) {
+        line[strcspn(line, "\r\n")] = '\0';
+        quit = !run(client, auth, line);
+    }
+    free(line);
+    if (!quit) { /* EOF: let pending calls get their ack or time out */
+        pthread_mutex_lock(&st.lock);
+        while (st.pending_calls > 0) pthread_cond_wait(&st.changed, &st.lock);
+        pthread_mutex_unlock(&st.lock);
+    }
+
+    /* A clean goodbye: leave every namespace, wait a little for it, free everything. */
+    sio_client_close(client);
+    sio_wait(client, 5000);
+    sio_client_free(client); /* runs the callbacks of calls still pending, with SIO_ERR_CLOSED */
+    free(st.list);
+    return status;
+}

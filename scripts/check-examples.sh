@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the C examples (chatbot against the chat server, siocat through its whole test suite)
+# once built with ASan+UBSan and once under valgrind. Any report fails the run.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+cargo build --quiet
+
+echo "== C examples under AddressSanitizer + UndefinedBehaviorSanitizer"
+make -s -C examples-c BUILD=build-asan SANITIZE=address,undefined
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:exitcode=98
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+scripts/demo.sh examples-c/build-asan/chatbot
+SIOCAT="$root/examples-c/build-asan/siocat" cargo test --quiet --test siocat
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+echo "== C examples under valgrind (memcheck, full leak check)"
+make -s -C examples-c
+vg="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible"
+scripts/demo.sh examples-c/build/chatbot -- $vg
+SIOCAT_RUNNER="$vg" cargo test --quiet --test siocat
+echo "C examples: no sanitizer or valgrind reports"

@@ -1,0 +1,457 @@
+//! The C example `examples-c/siocat`, run as a program against `tests/server/server.js`:
+//! its command-line interface (stdin commands, JSON lines on stdout, exit status).
+//!
+//! Build it first: `cargo build && make -C examples-c`.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use common::TestServer;
+use serde_json::{json, Value};
+
+/// Upper bound for anything to happen; tests normally take far less. Runs under a
+/// `SIOCAT_RUNNER` (valgrind) get more time.
+static T: std::sync::LazyLock<Duration> = std::sync::LazyLock::new(|| {
+    Duration::from_secs(if std::env::var_os("SIOCAT_RUNNER").is_some() {
+        30
+    } else {
+        5
+    })
+});
+
+/// The siocat binary: `examples-c/build/siocat`, or `$SIOCAT` (e.g. a sanitizer build).
+fn siocat_path() -> PathBuf {
+    let path = match std::env::var_os("SIOCAT") {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("examples-c/build/siocat"),
+    };
+    if !path.is_file() {
+        panic!(
+            "{} is missing: run `make -C examples-c` first",
+            path.display()
+        );
+    }
+    path
+}
+
+/// A command running siocat, under `$SIOCAT_RUNNER` if set (e.g. `valgrind --error-exitcode=99`).
+fn siocat_command() -> Command {
+    match std::env::var("SIOCAT_RUNNER") {
+        Ok(runner) if !runner.trim().is_empty() => {
+            let mut words = runner.split_whitespace();
+            let mut cmd = Command::new(words.next().unwrap_or_default());
+            cmd.args(words).arg(siocat_path());
+            cmd
+        }
+        _ => Command::new(siocat_path()),
+    }
+}
+
+/// A running siocat with piped stdin and stdout. Dropping it kills it.
+struct Siocat {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    /// Each stdout line, parsed (Err: the line was not JSON).
+    lines: Receiver<Result<Value, String>>,
+    /// Lines received but not yet matched by `expect`.
+    unmatched: Vec<Value>,
+    /// Every line received, for failure messages.
+    all: Vec<Value>,
+}
+
+impl Siocat {
+    fn start(url: &str, args: &[&str]) -> Siocat {
+        let mut child = siocat_command()
+            .args(args)
+            .arg(url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn siocat");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let parsed = serde_json::from_str::<Value>(&line).map_err(|_| line);
+                if tx.send(parsed).is_err() {
+                    break;
+                }
+            }
+        });
+        Siocat {
+            child,
+            stdin,
+            lines,
+            unmatched: Vec::new(),
+            all: Vec::new(),
+        }
+    }
+
+    /// Writes one command line to siocat's stdin.
+    fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin already closed");
+        writeln!(stdin, "{line}").expect("write to siocat");
+        stdin.flush().expect("flush siocat's stdin");
+    }
+
+    fn close_stdin(&mut self) {
+        drop(self.stdin.take());
+    }
+
+    /// The first output line (not matched before) satisfying `pred`, in any order.
+    #[track_caller]
+    fn expect(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.unmatched.iter().position(&pred) {
+            return self.unmatched.remove(i);
+        }
+        let deadline = Instant::now() + *T;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(Ok(line)) => {
+                    self.all.push(line.clone());
+                    if pred(&line) {
+                        return line;
+                    }
+                    self.unmatched.push(line);
+                }
+                Ok(Err(line)) => panic!("siocat printed a line that is not JSON: {line:?}"),
+                Err(e) => {
+                    let why = match e {
+                        RecvTimeoutError::Timeout => "timed out",
+                        RecvTimeoutError::Disconnected => "stdout closed",
+                    };
+                    let seen: Vec<String> = self.all.iter().map(|l| format!("  {l}")).collect();
+                    panic!(
+                        "expected {what} from siocat ({why}); its output so far:\n{}",
+                        seen.join("\n")
+                    );
+                }
+            }
+        }
+    }
+
+    /// Waits for siocat to exit by itself.
+    #[track_caller]
+    fn wait(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + *T;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                panic!("siocat did not exit within {T:?}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Closes stdin (EOF, i.e. quit) and checks that siocat exits with 0.
+    #[track_caller]
+    fn eof_exits_zero(&mut self) {
+        self.close_stdin();
+        let status = self.wait();
+        assert!(status.success(), "siocat must exit 0 at EOF, got {status}");
+    }
+}
+
+impl Drop for Siocat {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn is(kind: &'static str, ns: &'static str) -> impl Fn(&Value) -> bool {
+    move |l| l["type"] == kind && (l["ns"] == ns || ns.is_empty())
+}
+
+fn is_event(ns: &'static str, name: &'static str) -> impl Fn(&Value) -> bool {
+    move |l| l["type"] == "event" && l["ns"] == ns && l["event"] == name
+}
+
+/// Starts a server and siocat, and waits for siocat's connect line on `/`.
+fn connected(args: &[&str]) -> (TestServer, Siocat) {
+    let server = TestServer::start(&[]);
+    let mut cat = Siocat::start(&server.url(), args);
+    cat.expect("connect on /", is("connect", "/"));
+    (server, cat)
+}
+
+#[test]
+fn connect_line_carries_the_servers_sid() {
+    let server = TestServer::start(&[]);
+    let mut cat = Siocat::start(&server.url(), &[]);
+    let line = cat.expect("connect on /", is("connect", "/"));
+    let seen = server.expect(*T, |r| r["type"] == "connect" && r["ns"] == "/");
+    assert_eq!(line["sid"], seen["sid"], "{line}");
+    assert!(
+        line["sid"].as_str().is_some_and(|s| !s.is_empty()),
+        "{line}"
+    );
+    // The server's welcome event, sent in its connection handler, is printed too.
+    let welcome = cat.expect("welcome", is_event("/", "welcome"));
+    assert_eq!(welcome["args"], json!([{ "ns": "/", "sid": seen["sid"] }]));
+    assert!(welcome.get("ack").is_none(), "no ack was asked: {welcome}");
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn joins_every_namespace_given_with_ns() {
+    let server = TestServer::start(&[]);
+    let mut cat = Siocat::start(&server.url(), &["--ns", "/a", "--ns", "/b"]);
+    for ns in ["/a", "/b"] {
+        let line = cat.expect(ns, |l| l["type"] == "connect" && l["ns"] == ns);
+        let seen = server.expect(*T, |r| r["type"] == "connect" && r["ns"] == ns);
+        assert_eq!(line["sid"], seen["sid"]);
+    }
+    cat.eof_exits_zero();
+    assert!(
+        !server
+            .records()
+            .iter()
+            .any(|r| r["type"] == "connect" && r["ns"] == "/"),
+        "/ was not asked for"
+    );
+}
+
+#[test]
+fn auth_is_sent_when_joining() {
+    let server = TestServer::start(&[]);
+    let mut cat = Siocat::start(
+        &server.url(),
+        &["--auth", r#"{"token":"secret"}"#, "--ns", "/admin"],
+    );
+    cat.expect("connect on /admin", is("connect", "/admin"));
+    let seen = server.expect(*T, |r| r["type"] == "connect" && r["ns"] == "/admin");
+    assert_eq!(seen["auth"], json!({ "token": "secret" }));
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn refused_namespace_prints_connect_error_and_fails() {
+    let server = TestServer::start(&[]);
+    let mut cat = Siocat::start(&server.url(), &["--ns", "/admin"]);
+    let line = cat.expect("connect_error on /admin", is("connect_error", "/admin"));
+    assert_eq!(line["message"], "not authorized");
+    assert_eq!(line["data"], json!({ "code": 401 }));
+    // The only namespace failed: siocat exits by itself, without waiting for stdin.
+    let status = cat.wait();
+    assert!(
+        !status.success(),
+        "exit status must be non-zero, got {status}"
+    );
+    server.expect(*T, |r| r["type"] == "refused");
+}
+
+#[test]
+fn refused_namespace_next_to_an_accepted_one_is_not_fatal() {
+    let server = TestServer::start(&[]);
+    let mut cat = Siocat::start(&server.url(), &["--ns", "/admin", "--ns", "/a"]);
+    cat.expect("connect_error on /admin", is("connect_error", "/admin"));
+    cat.expect("connect on /a", is("connect", "/a"));
+    cat.send("call /a ack [1] 2000");
+    cat.expect("ack", is("ack", "/a"));
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn query_and_header_reach_the_server() {
+    let (server, mut cat) = connected(&["--query", "k=v", "--header", "X-Test: 1"]);
+    let engine = server.expect(*T, |r| r["type"] == "engine_connection");
+    assert_eq!(engine["query"]["k"], "v", "{engine}");
+    assert_eq!(engine["headers"]["x-test"], "1", "{engine}");
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn emit_sends_nested_json_and_unicode() {
+    let (server, mut cat) = connected(&[]);
+    let args = json!([
+        { "nested": { "list": [1, 2.5, null, true, false], "empty": {} } },
+        "héllo wörld ☃ 🚀",
+        "quote \" backslash \\ newline \n tab \t",
+        []
+    ]);
+    cat.send(&format!("emit / echo {args}"));
+    let seen = server.expect(*T, |r| r["type"] == "event" && r["event"] == "echo");
+    assert_eq!(seen["args"], args);
+    assert_eq!(seen["ack"], false);
+    let line = cat.expect("echo event", is_event("/", "echo"));
+    assert_eq!(line["args"], args);
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn event_name_with_characters_to_escape_is_printed_as_valid_json() {
+    let (server, mut cat) = connected(&[]);
+    // The server broadcasts `["we\"ird\\name", 1]` as event `we"ird\name`.
+    cat.send(r#"emit / broadcast ["we\"ird\\name",1]"#);
+    server.expect(*T, |r| r["type"] == "event" && r["event"] == "broadcast");
+    let line = cat.expect("broadcast", |l| {
+        l["type"] == "event" && l["event"] == "we\"ird\\name"
+    });
+    assert_eq!(line["args"], json!([1]));
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn call_prints_the_ack() {
+    let (server, mut cat) = connected(&[]);
+    cat.send(r#"call / ack [1,{"two":[2]},"три"] 2000"#);
+    let line = cat.expect("ack line", is("ack", "/"));
+    assert_eq!(line["event"], "ack");
+    assert_eq!(line["args"], json!([1, { "two": [2] }, "три"]));
+    let seen = server.expect(*T, |r| r["type"] == "event" && r["event"] == "ack");
+    assert_eq!(seen["ack"], true);
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn call_without_reply_prints_ack_timeout_even_after_eof() {
+    let (server, mut cat) = connected(&[]);
+    cat.send("call / never [] 300");
+    server.expect(*T, |r| r["type"] == "event" && r["event"] == "never");
+    // EOF right away: siocat still waits for the pending call to time out.
+    cat.close_stdin();
+    let line = cat.expect("ack_timeout", is("ack_timeout", "/"));
+    assert_eq!(
+        line,
+        json!({ "type": "ack_timeout", "ns": "/", "event": "never" })
+    );
+    let status = cat.wait();
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn server_ack_request_is_answered_with_the_events_args() {
+    let (server, mut cat) = connected(&[]);
+    cat.send(r#"emit / ask ["q",1]"#);
+    let line = cat.expect("question", is_event("/", "question"));
+    assert_eq!(line["args"], json!(["q", 1]));
+    assert_eq!(line["ack"], true);
+    let reply = server.expect(*T, |r| {
+        r["type"] == "ask_reply" || r["type"] == "ask_timeout"
+    });
+    assert_eq!(
+        reply,
+        json!({ "type": "ask_reply", "ns": "/", "args": ["q", 1] })
+    );
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn disconnect_command_leaves_the_namespace() {
+    let (server, mut cat) = connected(&[]);
+    cat.send("disconnect /");
+    let line = cat.expect("disconnect", is("disconnect", "/"));
+    assert_eq!(line["reason"], "io client disconnect");
+    server.expect(*T, |r| r["type"] == "disconnect" && r["ns"] == "/");
+    // An emit joins it again.
+    cat.send("emit / echo [2]");
+    cat.expect("second connect", is("connect", "/"));
+    let echo = cat.expect("echo", is_event("/", "echo"));
+    assert_eq!(echo["args"], json!([2]));
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn server_kick_prints_io_server_disconnect() {
+    let (_server, mut cat) = connected(&[]);
+    cat.send("emit / kick []");
+    let line = cat.expect("disconnect", is("disconnect", "/"));
+    assert_eq!(line["reason"], "io server disconnect");
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn emit_on_another_namespace_joins_it() {
+    let (server, mut cat) = connected(&[]);
+    cat.send("emit /b echo [3]");
+    cat.expect("connect on /b", is("connect", "/b"));
+    let echo = cat.expect("echo on /b", is_event("/b", "echo"));
+    assert_eq!(echo["args"], json!([3]));
+    server.expect(*T, |r| {
+        r["type"] == "event" && r["ns"] == "/b" && r["event"] == "echo"
+    });
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn bad_lines_print_errors_and_siocat_keeps_going() {
+    let (server, mut cat) = connected(&[]);
+    for bad in [
+        "bogus",
+        "emit / x [1,",
+        "emit / connect []",
+        "disconnect /nowhere",
+        "call / ack [1]",
+    ] {
+        cat.send(bad);
+        let line = cat.expect("error line", |l| l["type"] == "error");
+        let message = line["message"].as_str().unwrap_or_default();
+        assert!(!message.is_empty(), "{bad:?} gave {line}");
+        assert_eq!(line.as_object().map(|o| o.len()), Some(2), "{line}");
+    }
+    cat.send("call / ack [7] 2000");
+    let ack = cat.expect("ack", is("ack", "/"));
+    assert_eq!(ack["args"], json!([7]));
+    // None of the bad lines reached the server.
+    let events: Vec<Value> = server
+        .records()
+        .into_iter()
+        .filter(|r| r["type"] == "event")
+        .map(|r| r["event"].clone())
+        .collect();
+    assert_eq!(events, vec![json!("ack")]);
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn quit_command_exits_zero() {
+    let (_server, mut cat) = connected(&[]);
+    cat.send("quit");
+    cat.expect("disconnect", is("disconnect", "/"));
+    let status = cat.wait();
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn connection_refused_exits_non_zero() {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("local_addr").port()
+    }; // closed again: nothing listens there
+    let mut cat = Siocat::start(&format!("http://127.0.0.1:{port}"), &[]);
+    let line = cat.expect("connect_error", is("connect_error", "/"));
+    assert!(
+        line["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{line}"
+    );
+    let status = cat.wait();
+    assert!(
+        !status.success(),
+        "exit status must be non-zero, got {status}"
+    );
+}
+
+#[test]
+fn help_exits_zero() {
+    let out = siocat_command()
+        .arg("--help")
+        .output()
+        .expect("run siocat --help");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("usage: siocat"));
+}

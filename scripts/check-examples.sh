@@ -6,11 +6,26 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 cargo build --quiet
 
+# Runs examples-c's quickstart (with an optional runner) against tests/server/server.js.
+quickstart() {
+  local log; log=$(mktemp)
+  node tests/server/server.js >"$log" < <(sleep 120) &
+  local server=$! port=""
+  for _ in $(seq 100); do
+    port=$(sed -nE '1s/.*"port":([0-9]+).*/\1/p' "$log"); [ -n "$port" ] && break; sleep 0.1
+  done
+  local out; out=$("$@" "http://127.0.0.1:$port")
+  kill "$server"; rm -f "$log"
+  echo "$out"
+  [ "$out" = 'server says: ["hello",{"n":1}]' ] || { echo "quickstart: unexpected output" >&2; return 1; }
+}
+
 echo "== C examples under AddressSanitizer + UndefinedBehaviorSanitizer"
 make -s -C examples-c BUILD=build-asan SANITIZE=address,undefined
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:exitcode=98
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 scripts/demo.sh examples-c/build-asan/chatbot
+quickstart examples-c/build-asan/quickstart
 SIOCAT="$root/examples-c/build-asan/siocat" cargo test --quiet --test siocat
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
@@ -18,5 +33,6 @@ echo "== C examples under valgrind (memcheck, full leak check)"
 make -s -C examples-c
 vg="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible"
 scripts/demo.sh examples-c/build/chatbot -- $vg
+quickstart $vg examples-c/build/quickstart
 SIOCAT_RUNNER="$vg" cargo test --quiet --test siocat
 echo "C examples: no sanitizer or valgrind reports"

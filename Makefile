@@ -1,0 +1,40 @@
+# libsio: the two commands of the README, and what they are made of.
+#
+#   make demo    build the library (release) and run examples-c/chatbot against the bundled
+#                Socket.IO chat server, showing the conversation
+#   make test    every test: Rust unit and integration tests (through the C ABI, against the
+#                real socket.io server), siocat's tests, the header check, and the C examples
+#                under ASan+UBSan and valgrind
+#
+# Needs: a Rust toolchain, a C compiler (and g++ for the header check), Node.js with npm,
+# valgrind.
+
+.PHONY: demo test deps header-check clean
+
+NODE_DEPS := tests/server/node_modules/.package-lock.json
+
+deps: $(NODE_DEPS)
+
+$(NODE_DEPS): tests/server/package.json tests/server/package-lock.json
+	cd tests/server && npm ci --no-audit --no-fund
+
+demo: deps
+	cargo build --release
+	$(MAKE) -s -C examples-c BUILD=build-release SIO_LIB_DIR=../target/release
+	scripts/demo.sh examples-c/build-release/chatbot
+
+test: deps
+	cargo build
+	$(MAKE) -s -C examples-c all static
+	cargo test
+	$(MAKE) header-check
+	scripts/check-examples.sh
+
+header-check:
+	cc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only tests/c/header_check.c
+	g++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only -x c++ tests/c/header_check.c
+	@echo "header-check: include/sio.h compiles as C99 and C++17"
+
+clean:
+	cargo clean
+	$(MAKE) -C examples-c clean

@@ -779,3 +779,41 @@ fn bad_input_returns_codes_and_messages() {
         assert_eq!(client.wait(-1), sio_result::SIO_OK);
     }
 }
+
+#[test]
+fn binary_attachments_from_the_server_are_reassembled_by_num() {
+    let server = TestServer::start(&[]);
+    let rec = Recorder::new(AckMode::Echo);
+    let client = Client::connect(&server.url());
+    let s = client.join(&rec, "/", None);
+    // [text, {"a": <01 02 03>, "b": [<empty>]}, <ff x 100000>]
+    let big = vec![0xffu8; 100_000];
+    let b64 = |bytes: &[u8]| {
+        use std::fmt::Write;
+        // Tiny base64 encoder for the test (standard alphabet, padded).
+        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = (chunk[0] as u32) << 16
+                | (*chunk.get(1).unwrap_or(&0) as u32) << 8
+                | *chunk.get(2).unwrap_or(&0) as u32;
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.write_char(A[(n >> (18 - 6 * i) & 63) as usize] as char)
+                        .unwrap();
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    };
+    let args = json!(["text", { "a": { "_binary": b64(&[1, 2, 3]) }, "b": [{ "_binary": "" }] }, { "_binary": b64(&big) }]);
+    assert_eq!(emit(s, "binary", &args.to_string()), sio_result::SIO_OK);
+    let Rec::Event { args, buffers, .. } = rec.expect(T, "binary", event("/", "binary")) else {
+        unreachable!()
+    };
+    let ph = |n: usize| json!({ "_placeholder": true, "num": n });
+    assert_eq!(args, json!(["text", { "a": ph(0), "b": [ph(1)] }, ph(2)]));
+    assert_eq!(buffers, vec![vec![1, 2, 3], vec![], big]);
+}

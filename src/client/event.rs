@@ -29,17 +29,20 @@ pub(crate) struct AckRequest {
 }
 
 impl Event {
+    /// `args_inner` is the text between the brackets of the arguments array.
     pub(crate) fn new(
         socket: Arc<Socket>,
         name: &str,
-        args: &str,
+        args_inner: &str,
         buffers: Vec<Vec<u8>>,
         ack: Option<AckRequest>,
     ) -> Event {
-        let mut text = String::with_capacity(name.len() + args.len() + 2);
+        let mut text = String::with_capacity(name.len() + args_inner.len() + 4);
         text.push_str(name);
         text.push('\0');
-        text.push_str(args);
+        text.push('[');
+        text.push_str(args_inner);
+        text.push(']');
         text.push('\0');
         Event {
             socket,

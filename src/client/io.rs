@@ -523,7 +523,13 @@ impl Io {
                     id,
                     connection: n.connection,
                 });
-                let event = Event::new(n.socket.clone(), &parts.name, &parts.args, buffers, ack);
+                let event = Event::new(
+                    n.socket.clone(),
+                    &parts.name,
+                    parts.args_inner,
+                    buffers,
+                    ack,
+                );
                 match n.status {
                     Status::Connected => self.out.push(Dispatch::Event(event)),
                     Status::Connecting { .. } => n.receive_buffer.push(event),
@@ -534,7 +540,13 @@ impl Io {
                 let Some(pending) = id.and_then(|id| n.acks.remove(&id)) else {
                     return;
                 };
-                let reply = Event::new(n.socket.clone(), "", data, buffers, None);
+                // `decode` checked that an ACK's payload is an array.
+                let inner = data
+                    .trim()
+                    .strip_prefix('[')
+                    .and_then(|d| d.strip_suffix(']'))
+                    .unwrap_or_default();
+                let reply = Event::new(n.socket.clone(), "", inner, buffers, None);
                 self.complete_ack(pending.target, Ok(reply));
             }
         }

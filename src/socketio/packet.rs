@@ -37,8 +37,16 @@ pub struct Packet<'a> {
 pub struct EventParts<'a> {
     /// The event name (a JSON number name is given as its decimal text).
     pub name: Cow<'a, str>,
+    /// The arguments' text between the array's brackets, as in the input: `1,{"a":2}` for
+    /// `["e",1,{"a":2}]`, empty for `["e"]`. Borrowed, so that the caller builds its own copy once.
+    pub args_inner: &'a str,
+}
+
+impl EventParts<'_> {
     /// The arguments as a JSON array text, e.g. `[1,{"a":2}]` or `[]`.
-    pub args: Cow<'a, str>,
+    pub fn args(&self) -> String {
+        format!("[{}]", self.args_inner)
+    }
 }
 
 /// Why a Socket.IO packet could not be decoded.
@@ -196,7 +204,7 @@ fn validate(ty: PacketType, id: Option<u64>, data: Option<&str>) -> Result<(), D
         }
         PacketType::Event | PacketType::BinaryEvent => {
             let d = data.ok_or(DecodeError("missing EVENT payload"))?;
-            let scan = scan_array(d, false)?;
+            let scan = scan_array(d)?;
             let first = scan.first.ok_or(DecodeError("empty EVENT payload"))?;
             match event_name(first)? {
                 Some(name) if crate::socketio::is_reserved_event(&name) => {
@@ -259,20 +267,47 @@ fn push_nsp_id(nsp: &str, id: Option<u64>, out: &mut String) {
 ///
 /// The name is borrowed unless it contains escapes; the args keep each element's original text.
 pub fn split_event(data: &str) -> Result<EventParts<'_>, DecodeError> {
-    let scan = scan_array(data, true)?;
+    let scan = scan_array(data)?;
     let first = scan.first.ok_or(DecodeError("empty EVENT payload"))?;
     let name = match event_name(first)? {
         Some(name) => name,
         None => Cow::Borrowed(first),
     };
-    let args = match scan.args {
-        Some(mut args) => {
-            args.push(']');
-            Cow::Owned(args)
+    Ok(EventParts {
+        name,
+        args_inner: scan.rest,
+    })
+}
+
+/// Appends `s` as a JSON string literal, escaped as `JSON.stringify` and serde_json do.
+fn push_json_string(s: &str, out: &mut String) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        } else {
+            out.push_str(escape);
         }
-        None => Cow::Borrowed("[]"),
-    };
-    Ok(EventParts { name, args })
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 /// Appends an EVENT packet for `name` with `args` (a valid JSON array text) to `out`, without
@@ -290,8 +325,7 @@ pub fn encode_event(nsp: &str, id: Option<u64>, name: &str, args: &str, out: &mu
     out.push(char::from(PacketType::Event.as_char()));
     push_nsp_id(nsp, id, out);
     out.push('[');
-    // Serializing a `str` cannot fail.
-    out.push_str(&serde_json::to_string(name).unwrap_or_else(|_| String::from("\"\"")));
+    push_json_string(name, out);
     if !inner.is_empty() {
         out.push(',');
         out.push_str(inner);
@@ -341,17 +375,17 @@ impl<'de> serde::de::Visitor<'de> for CowStr {
     }
 }
 
-/// A JSON array read in one pass: its first element's text and, on request, `[` followed by the
-/// other elements' texts joined by `,` (without the closing `]`).
+/// A JSON array read in one pass: its first element's text, and the text from the second
+/// element's start to the last element's end (empty with fewer than two elements).
 struct ArrayScan<'a> {
     first: Option<&'a str>,
-    args: Option<String>,
+    rest: &'a str,
 }
 
 /// Validates that `json` is one JSON array and scans it (see [`ArrayScan`]).
-fn scan_array(json: &str, build_args: bool) -> Result<ArrayScan<'_>, DecodeError> {
+fn scan_array(json: &str) -> Result<ArrayScan<'_>, DecodeError> {
     let mut de = serde_json::Deserializer::from_str(json);
-    let scan = serde::Deserializer::deserialize_seq(&mut de, ArrayVisitor { build_args })
+    let scan = serde::Deserializer::deserialize_seq(&mut de, ArrayVisitor { json })
         .and_then(|scan| de.end().map(|()| scan))
         .map_err(|e| {
             if e.is_data() {
@@ -363,11 +397,12 @@ fn scan_array(json: &str, build_args: bool) -> Result<ArrayScan<'_>, DecodeError
     Ok(scan)
 }
 
-struct ArrayVisitor {
-    build_args: bool,
+struct ArrayVisitor<'a> {
+    /// The whole input: elements are slices of it, located by their offsets.
+    json: &'a str,
 }
 
-impl<'de> serde::de::Visitor<'de> for ArrayVisitor {
+impl<'de> serde::de::Visitor<'de> for ArrayVisitor<'de> {
     type Value = ArrayScan<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -376,23 +411,18 @@ impl<'de> serde::de::Visitor<'de> for ArrayVisitor {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         use serde_json::value::RawValue;
+        let offset = |v: &str| v.as_ptr() as usize - self.json.as_ptr() as usize;
         let first = seq.next_element::<&'de RawValue>()?.map(RawValue::get);
-        let mut args = None;
-        if self.build_args {
-            let mut text = String::from("[");
+        let mut rest = "";
+        if let Some(second) = seq.next_element::<&'de RawValue>()?.map(RawValue::get) {
+            let start = offset(second);
+            let mut end = start + second.len();
             while let Some(v) = seq.next_element::<&'de RawValue>()? {
-                if text.len() > 1 {
-                    text.push(',');
-                }
-                text.push_str(v.get());
+                end = offset(v.get()) + v.get().len();
             }
-            if text.len() > 1 {
-                args = Some(text);
-            }
-        } else {
-            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            rest = self.json.get(start..end).unwrap_or_default();
         }
-        Ok(ArrayScan { first, args })
+        Ok(ArrayScan { first, rest })
     }
 }
 
@@ -789,7 +819,7 @@ mod tests {
         // serde_json skips (ignores) nested values iteratively: deep but valid JSON is accepted.
         let deep = format!("2[\"a\",{}{}]", "[".repeat(100_000), "]".repeat(100_000));
         let p = decode(&deep).unwrap();
-        assert_eq!(split_event(p.data.unwrap()).unwrap().args.len(), 200_002);
+        assert_eq!(split_event(p.data.unwrap()).unwrap().args().len(), 200_002);
         let deep = format!("2[\"a\",{}]", "[".repeat(100_000));
         assert!(decode(&deep).is_err());
         let deep = format!("0{}", "{\"a\":".repeat(100_000));
@@ -801,28 +831,28 @@ mod tests {
         let parts = split_event(r#"["a",1,{"b":2}]"#).unwrap();
         assert_eq!(parts.name, "a");
         assert!(matches!(parts.name, Cow::Borrowed(_)));
-        assert_eq!(parts.args, r#"[1,{"b":2}]"#);
+        assert_eq!(parts.args(), r#"[1,{"b":2}]"#);
 
         let parts = split_event(r#"["a"]"#).unwrap();
-        assert_eq!((&*parts.name, &*parts.args), ("a", "[]"));
+        assert_eq!((&*parts.name, &*parts.args()), ("a", "[]"));
 
         let parts = split_event(r#" [ "q\"uo\\te\u00e9" , [ 1 , 2 ] , "x" ] "#).unwrap();
         assert_eq!(parts.name, "q\"uo\\teé");
         assert!(matches!(parts.name, Cow::Owned(_)));
-        assert_eq!(parts.args, r#"[[ 1 , 2 ],"x"]"#);
+        assert_eq!(parts.args(), r#"[[ 1 , 2 ] , "x"]"#);
 
         let parts = split_event("[42,null]").unwrap();
-        assert_eq!((&*parts.name, &*parts.args), ("42", "[null]"));
+        assert_eq!((&*parts.name, &*parts.args()), ("42", "[null]"));
         let parts = split_event("[-1.5e3]").unwrap();
-        assert_eq!((&*parts.name, &*parts.args), ("-1.5e3", "[]"));
+        assert_eq!((&*parts.name, &*parts.args()), ("-1.5e3", "[]"));
 
         // Element text is kept, not re-serialized.
         let parts = split_event(r#"["n",1.0e0,"\u0041",{"b":1,"a":2}]"#).unwrap();
-        assert_eq!(parts.args, r#"[1.0e0,"\u0041",{"b":1,"a":2}]"#);
+        assert_eq!(parts.args(), r#"[1.0e0,"\u0041",{"b":1,"a":2}]"#);
 
         // Binary header payloads split the same way.
         let parts = split_event(r#"["baz",{"_placeholder":true,"num":0}]"#).unwrap();
-        assert_eq!(parts.args, r#"[{"_placeholder":true,"num":0}]"#);
+        assert_eq!(parts.args(), r#"[{"_placeholder":true,"num":0}]"#);
 
         for bad in [
             "",
@@ -995,6 +1025,13 @@ mod tests {
 
     proptest! {
         #[test]
+        fn event_names_are_escaped_like_serde_json(name in "\\PC*|[\"\\\\\u{0}-\u{1f}a\u{7f}é🎉]{0,12}") {
+            let mut out = String::new();
+            push_json_string(&name, &mut out);
+            prop_assert_eq!(out, serde_json::to_string(&name).unwrap());
+        }
+
+        #[test]
         fn roundtrip(o in arb_packet()) {
             let p = Packet {
                 ty: o.ty,
@@ -1049,7 +1086,7 @@ mod tests {
             let parts = split_event(p.data.unwrap()).unwrap();
             prop_assert_eq!(&*parts.name, name.as_str());
             // Compare parses of text (serde_json's float parsing is not exactly round-trip).
-            let got: Value = serde_json::from_str(&parts.args).unwrap();
+            let got: Value = serde_json::from_str(&parts.args()).unwrap();
             let want: Value = serde_json::from_str(&args_text).unwrap();
             prop_assert_eq!(got, want);
         }

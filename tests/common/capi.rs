@@ -52,19 +52,24 @@ pub enum Rec {
         ack: bool,
         buffers: Vec<Vec<u8>>,
     },
-    Any {
-        ns: String,
-        name: String,
-    },
-    Unhandled {
-        ns: String,
-        name: String,
-    },
     Ack {
         tag: String,
         status: sio_result,
         args: Option<Value>,
     },
+    /// A callback failed an assertion (a panic must not unwind into libsio: it would abort).
+    Failed(String),
+}
+
+/// Runs a callback body; a panic becomes a `Rec::Failed` on `rec` instead of an abort.
+fn guarded(rec: &Recorder, body: impl FnOnce()) {
+    if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        let msg = e
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
+        rec.push(Rec::Failed(msg.unwrap_or_else(|| "panic".into())));
+    }
 }
 
 /// How the recorder answers the server's ack requests.
@@ -240,6 +245,10 @@ pub unsafe extern "C" fn release(ud: *mut c_void) {
 
 pub unsafe extern "C" fn on_event(ud: *mut c_void, ev: *const sio_event) {
     let r = unsafe { recorder(ud) };
+    guarded(r, || unsafe { record_event(r, ev) });
+}
+
+unsafe fn record_event(r: &Recorder, ev: *const sio_event) {
     let name = text(unsafe { sio_event_name(ev) });
     let args_text = text(unsafe { sio_event_args(ev) });
     let args = json(&args_text);
@@ -274,9 +283,12 @@ pub unsafe extern "C" fn on_event(ud: *mut c_void, ev: *const sio_event) {
 }
 
 unsafe extern "C" fn on_connect(ud: *mut c_void, socket: *mut sio_socket, sid: *const c_char) {
-    unsafe { recorder(ud) }.push(Rec::Connect {
-        ns: ns_of(socket),
-        sid: text(sid),
+    let r = unsafe { recorder(ud) };
+    guarded(r, || {
+        r.push(Rec::Connect {
+            ns: ns_of(socket),
+            sid: text(sid),
+        })
     });
 }
 
@@ -285,9 +297,12 @@ unsafe extern "C" fn on_disconnect(
     socket: *mut sio_socket,
     reason: *const c_char,
 ) {
-    unsafe { recorder(ud) }.push(Rec::Disconnect {
-        ns: ns_of(socket),
-        reason: text(reason),
+    let r = unsafe { recorder(ud) };
+    guarded(r, || {
+        r.push(Rec::Disconnect {
+            ns: ns_of(socket),
+            reason: text(reason),
+        })
     });
 }
 
@@ -297,20 +312,25 @@ unsafe extern "C" fn on_connect_error(
     message: *const c_char,
     data: *const c_char,
 ) {
-    unsafe { recorder(ud) }.push(Rec::ConnectError {
-        ns: ns_of(socket),
-        message: text(message),
-        data: json(&text(data)),
+    let r = unsafe { recorder(ud) };
+    guarded(r, || {
+        r.push(Rec::ConnectError {
+            ns: ns_of(socket),
+            message: text(message),
+            data: json(&text(data)),
+        })
     });
 }
 
 unsafe extern "C" fn on_ack(ud: *mut c_void, status: sio_result, reply: *const sio_event) {
     let ctx = unsafe { Box::from_raw(ud as *mut (Arc<Recorder>, String)) };
-    let args = (!reply.is_null()).then(|| json(&text(unsafe { sio_event_args(reply) })));
-    ctx.0.push(Rec::Ack {
-        tag: ctx.1.clone(),
-        status,
-        args,
+    guarded(&ctx.0, || {
+        let args = (!reply.is_null()).then(|| json(&text(unsafe { sio_event_args(reply) })));
+        ctx.0.push(Rec::Ack {
+            tag: ctx.1.clone(),
+            status,
+            args,
+        });
     });
 }
 

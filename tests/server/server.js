@@ -50,6 +50,19 @@ function toRecord(value) {
   return value;
 }
 
+// The inverse of toRecord: `{"_binary":"<base64>"}` objects become Buffers.
+function fromRecord(value) {
+  if (Array.isArray(value)) return value.map(fromRecord);
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === "_binary") return Buffer.from(value._binary, "base64");
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = fromRecord(v);
+    return out;
+  }
+  return value;
+}
+
 const opts = parseArgs(process.argv.slice(2));
 const httpServer = http.createServer();
 const io = new Server(httpServer, { pingInterval: opts.pingInterval, pingTimeout: opts.pingTimeout });
@@ -100,6 +113,14 @@ function onConnection(nsp, s) {
         const [count, name] = args;
         for (let i = 0; i < count; i++) s.emit(name, { i });
         s.emit("emit_n_done", count);
+        break;
+      }
+      case "binary": {
+        // Args with {"_binary": base64} objects: sent back as an event "binary" with Buffers
+        // in their place (and as the ack, if one was asked for).
+        const converted = fromRecord(args);
+        s.emit("binary", ...converted);
+        if (ack) ack(...converted);
         break;
       }
       case "broadcast":

@@ -469,9 +469,10 @@ sio_result sio_call(const sio_socket *socket,
  * functions: `sio_on_connect`, `sio_on_disconnect`, `sio_on_connect_error`.
  *
  * Ownership: `event` is copied; `userdata` is the caller's, passed to `callback` on the dispatch
- * thread; `free_userdata` (may be NULL) is called with it exactly once, when the handler is
- * replaced or removed or the client is freed. Thread: any, including callbacks.
- * Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_RESERVED_EVENT`.
+ * thread; `free_userdata` (may be NULL) is called with it exactly once: when the handler is
+ * replaced or removed, when the client is freed, or at once if this call fails or removes.
+ * Thread: any, including callbacks. Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`,
+ * `SIO_ERR_RESERVED_EVENT`.
  */
 sio_result sio_on(const sio_socket *socket,
                   const char *event,

@@ -36,6 +36,17 @@ pub const SIO_VERSION_MINOR: u32 = 1;
 /// Patch version of the header.
 pub const SIO_VERSION_PATCH: u32 = 0;
 
+/// Runs `f` on the options behind `opts` (NULL is an error).
+unsafe fn with_options(
+    opts: *mut sio_options,
+    f: impl FnOnce(&mut Options) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    // SAFETY: caller contract: NULL or a live `sio_options` used by one thread at a time.
+    let opts = unsafe { opts.as_mut() }
+        .ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "opts is NULL"))?;
+    f(&mut opts.inner)
+}
+
 /// New options with the defaults: path `/socket.io`, no query, no headers, connect timeout
 /// 20000 ms.
 ///
@@ -69,12 +80,11 @@ pub unsafe extern "C" fn sio_options_set_path(
     path: *const c_char,
 ) -> sio_result {
     ffi_boundary! {
-        to_code((|| {
-            // SAFETY: caller contract: `opts` from `sio_options_new`, `path` a C string.
-            let opts = unsafe { opts.as_mut() }.ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "opts is NULL"))?;
-            opts.inner.path = unsafe { str_arg(path, "path") }?.to_owned();
-            Ok(())
-        })())
+        // SAFETY: caller contract: `opts` from `sio_options_new`, strings NUL-terminated.
+        to_code(unsafe { with_options(opts, |o| {
+                o.path = str_arg(path, "path")?.to_owned();
+                Ok(())
+            }) })
     }
 }
 
@@ -89,14 +99,13 @@ pub unsafe extern "C" fn sio_options_add_query(
     value: *const c_char,
 ) -> sio_result {
     ffi_boundary! {
-        to_code((|| {
-            // SAFETY: caller contract.
-            let opts = unsafe { opts.as_mut() }.ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "opts is NULL"))?;
-            let key = unsafe { str_arg(key, "key") }?;
-            let value = unsafe { str_arg(value, "value") }?;
-            opts.inner.query.push((key.to_owned(), value.to_owned()));
-            Ok(())
-        })())
+        // SAFETY: caller contract: `opts` from `sio_options_new`, strings NUL-terminated.
+        to_code(unsafe { with_options(opts, |o| {
+                let key = str_arg(key, "key")?;
+                let value = str_arg(value, "value")?;
+                o.query.push((key.to_owned(), value.to_owned()));
+                Ok(())
+            }) })
     }
 }
 
@@ -111,15 +120,14 @@ pub unsafe extern "C" fn sio_options_add_header(
     value: *const c_char,
 ) -> sio_result {
     ffi_boundary! {
-        to_code((|| {
-            // SAFETY: caller contract.
-            let opts = unsafe { opts.as_mut() }.ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "opts is NULL"))?;
-            let name = unsafe { str_arg(name, "name") }?;
-            let value = unsafe { str_arg(value, "value") }?;
-            check_header(name, value)?;
-            opts.inner.headers.push((name.to_owned(), value.to_owned()));
-            Ok(())
-        })())
+        // SAFETY: caller contract: `opts` from `sio_options_new`, strings NUL-terminated.
+        to_code(unsafe { with_options(opts, |o| {
+                let name = str_arg(name, "name")?;
+                let value = str_arg(value, "value")?;
+                check_header(name, value)?;
+                o.headers.push((name.to_owned(), value.to_owned()));
+                Ok(())
+            }) })
     }
 }
 
@@ -133,15 +141,14 @@ pub unsafe extern "C" fn sio_options_set_connect_timeout(
     timeout_ms: u32,
 ) -> sio_result {
     ffi_boundary! {
-        to_code((|| {
-            // SAFETY: caller contract.
-            let opts = unsafe { opts.as_mut() }.ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "opts is NULL"))?;
-            if timeout_ms == 0 {
-                return Err(Failure::new(sio_result::SIO_ERR_INVALID, "the connect timeout must be above 0"));
-            }
-            opts.inner.connect_timeout = Duration::from_millis(timeout_ms.into());
-            Ok(())
-        })())
+        // SAFETY: caller contract: `opts` from `sio_options_new`, strings NUL-terminated.
+        to_code(unsafe { with_options(opts, |o| {
+                if timeout_ms == 0 {
+                    return Err(Failure::new(sio_result::SIO_ERR_INVALID, "the connect timeout must be above 0"));
+                }
+                o.connect_timeout = Duration::from_millis(timeout_ms.into());
+                Ok(())
+            }) })
     }
 }
 

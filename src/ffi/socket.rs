@@ -7,7 +7,9 @@ use std::time::Duration;
 use super::error::{to_code, Failure};
 use super::event::{event_to_c, sio_event};
 use super::{ffi_boundary, opt_str_arg, sio_free_cb, sio_result, str_arg, Userdata};
-use crate::client::{AckResult, Event};
+use crate::client::{
+    AckResult, ConnectErrorHandler, ConnectHandler, DisconnectHandler, Event, EventHandler,
+};
 use crate::{socketio, Socket};
 
 /// One namespace of a client. Borrowed from the client (see `sio_of`): never freed by the caller.
@@ -203,19 +205,31 @@ pub unsafe extern "C" fn sio_call(
     }
 }
 
-fn handler_userdata(
-    callback_missing: bool,
+/// Registers (or, for a NULL `callback`, removes) one handler: `wrap` turns the C callback and
+/// its user data into the Rust handler that `set` installs. Refused user data is finalized.
+unsafe fn register<C, H>(
+    socket: *const sio_socket,
+    callback: Option<C>,
     userdata: *mut c_void,
-    free: sio_free_cb,
-) -> Option<Userdata> {
-    let ud = Userdata::new(userdata, free);
-    if callback_missing {
-        // Removing a handler: the new user data has no callback to live for.
-        drop(ud);
-        None
-    } else {
-        Some(ud)
-    }
+    free_userdata: sio_free_cb,
+    wrap: impl FnOnce(C, Userdata) -> H,
+    set: impl FnOnce(&Socket, Option<H>),
+) -> Result<(), Failure> {
+    let ud = Userdata::new(userdata, free_userdata);
+    // SAFETY: caller contract.
+    let socket = unsafe { socket_arg(socket) }?;
+    // Removing: the user data has no callback to live for, so it is finalized now.
+    set(socket, callback.map(|cb| wrap(cb, ud)));
+    Ok(())
+}
+
+/// Wraps a C event callback into a Rust event handler.
+fn event_handler(
+    cb: unsafe extern "C" fn(*mut c_void, *const sio_event),
+    ud: Userdata,
+) -> EventHandler {
+    // SAFETY (in the closure): the host's callback with its own user data; the event is borrowed.
+    Arc::new(move |ev: &Event| unsafe { cb(ud.ptr(), event_to_c(ev)) })
 }
 
 /// Sets the handler for events named `event`, replacing any earlier one (whose `free_userdata`
@@ -223,9 +237,10 @@ fn handler_userdata(
 /// functions: `sio_on_connect`, `sio_on_disconnect`, `sio_on_connect_error`.
 ///
 /// Ownership: `event` is copied; `userdata` is the caller's, passed to `callback` on the dispatch
-/// thread; `free_userdata` (may be NULL) is called with it exactly once, when the handler is
-/// replaced or removed or the client is freed. Thread: any, including callbacks.
-/// Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_RESERVED_EVENT`.
+/// thread; `free_userdata` (may be NULL) is called with it exactly once: when the handler is
+/// replaced or removed, when the client is freed, or at once if this call fails or removes.
+/// Thread: any, including callbacks. Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`,
+/// `SIO_ERR_RESERVED_EVENT`.
 #[no_mangle]
 pub unsafe extern "C" fn sio_on(
     socket: *const sio_socket,
@@ -237,29 +252,24 @@ pub unsafe extern "C" fn sio_on(
     ffi_boundary! {
         to_code((|| {
             // SAFETY: caller contract.
-            let socket = unsafe { socket_arg(socket) }?;
-            let event = unsafe { str_arg(event, "event") }?;
-            if socketio::is_reserved_event(event) {
-                drop(Userdata::new(userdata, free_userdata));
-                return Err(crate::Error::ReservedEvent(event.to_owned()).into());
-            }
-            socket.on(event, event_handler(callback, userdata, free_userdata));
-            Ok(())
+            let event = unsafe { str_arg(event, "event") }.and_then(|e| {
+                if socketio::is_reserved_event(e) {
+                    Err(crate::Error::ReservedEvent(e.to_owned()).into())
+                } else {
+                    Ok(e)
+                }
+            });
+            let event = match event {
+                Ok(e) => e,
+                Err(f) => {
+                    drop(Userdata::new(userdata, free_userdata));
+                    return Err(f);
+                }
+            };
+            // SAFETY: caller contract.
+            unsafe { register(socket, callback, userdata, free_userdata, event_handler, |s, h| s.on(event, h)) }
         })())
     }
-}
-
-fn event_handler(
-    callback: sio_event_cb,
-    userdata: *mut c_void,
-    free: sio_free_cb,
-) -> Option<crate::client::EventHandler> {
-    let ud = handler_userdata(callback.is_none(), userdata, free)?;
-    let callback = callback?;
-    // SAFETY (in the closure): the host's callback with its own user data; the event is borrowed.
-    Some(Arc::new(move |ev: &Event| unsafe {
-        callback(ud.ptr(), event_to_c(ev))
-    }))
 }
 
 /// Sets the catch-all handler: called for every event, before its named handler. NULL removes.
@@ -272,14 +282,8 @@ pub unsafe extern "C" fn sio_on_any(
     userdata: *mut c_void,
     free_userdata: sio_free_cb,
 ) -> sio_result {
-    ffi_boundary! {
-        to_code((|| {
-            // SAFETY: caller contract.
-            let socket = unsafe { socket_arg(socket) }?;
-            socket.on_any(event_handler(callback, userdata, free_userdata));
-            Ok(())
-        })())
-    }
+    // SAFETY: caller contract.
+    ffi_boundary! { to_code(unsafe { register(socket, callback, userdata, free_userdata, event_handler, Socket::on_any) }) }
 }
 
 /// Sets the handler for events that have no named handler (`sio_on`). NULL removes.
@@ -292,14 +296,8 @@ pub unsafe extern "C" fn sio_on_unhandled(
     userdata: *mut c_void,
     free_userdata: sio_free_cb,
 ) -> sio_result {
-    ffi_boundary! {
-        to_code((|| {
-            // SAFETY: caller contract.
-            let socket = unsafe { socket_arg(socket) }?;
-            socket.on_unhandled(event_handler(callback, userdata, free_userdata));
-            Ok(())
-        })())
-    }
+    // SAFETY: caller contract.
+    ffi_boundary! { to_code(unsafe { register(socket, callback, userdata, free_userdata, event_handler, Socket::on_unhandled) }) }
 }
 
 /// Sets the handler called when the namespace is connected, with the socket id. NULL removes.
@@ -312,22 +310,17 @@ pub unsafe extern "C" fn sio_on_connect(
     userdata: *mut c_void,
     free_userdata: sio_free_cb,
 ) -> sio_result {
-    ffi_boundary! {
-        to_code((|| {
-            // SAFETY: caller contract.
-            let socket = unsafe { socket_arg(socket) }?;
-            let handler = handler_userdata(callback.is_none(), userdata, free_userdata).zip(callback).map(|(ud, cb)| {
-                let h: crate::client::ConnectHandler = Arc::new(move |s: &Arc<Socket>, sid: &str| {
-                    let sid = cstring(sid);
-                    // SAFETY: the host's callback with its own user data; strings borrowed.
-                    unsafe { cb(ud.ptr(), to_c(s), sid.as_ptr()) }
-                });
-                h
-            });
-            socket.on_connect(handler);
-            Ok(())
-        })())
-    }
+    let wrap = |cb: unsafe extern "C" fn(*mut c_void, *mut sio_socket, *const c_char),
+                ud: Userdata|
+     -> ConnectHandler {
+        Arc::new(move |s: &Arc<Socket>, sid: &str| {
+            let sid = cstring(sid);
+            // SAFETY: the host's callback with its own user data; strings borrowed.
+            unsafe { cb(ud.ptr(), to_c(s), sid.as_ptr()) }
+        })
+    };
+    // SAFETY: caller contract.
+    ffi_boundary! { to_code(unsafe { register(socket, callback, userdata, free_userdata, wrap, Socket::on_connect) }) }
 }
 
 /// Sets the handler called when the namespace is disconnected, with the reason. NULL removes.
@@ -340,22 +333,17 @@ pub unsafe extern "C" fn sio_on_disconnect(
     userdata: *mut c_void,
     free_userdata: sio_free_cb,
 ) -> sio_result {
-    ffi_boundary! {
-        to_code((|| {
-            // SAFETY: caller contract.
-            let socket = unsafe { socket_arg(socket) }?;
-            let handler = handler_userdata(callback.is_none(), userdata, free_userdata).zip(callback).map(|(ud, cb)| {
-                let h: crate::client::DisconnectHandler = Arc::new(move |s: &Arc<Socket>, reason: &str| {
-                    let reason = cstring(reason);
-                    // SAFETY: the host's callback with its own user data; strings borrowed.
-                    unsafe { cb(ud.ptr(), to_c(s), reason.as_ptr()) }
-                });
-                h
-            });
-            socket.on_disconnect(handler);
-            Ok(())
-        })())
-    }
+    let wrap = |cb: unsafe extern "C" fn(*mut c_void, *mut sio_socket, *const c_char),
+                ud: Userdata|
+     -> DisconnectHandler {
+        Arc::new(move |s: &Arc<Socket>, reason: &str| {
+            let reason = cstring(reason);
+            // SAFETY: the host's callback with its own user data; strings borrowed.
+            unsafe { cb(ud.ptr(), to_c(s), reason.as_ptr()) }
+        })
+    };
+    // SAFETY: caller contract.
+    ffi_boundary! { to_code(unsafe { register(socket, callback, userdata, free_userdata, wrap, Socket::on_disconnect) }) }
 }
 
 /// Sets the handler called when joining the namespace failed (refused by the server, or the
@@ -369,21 +357,14 @@ pub unsafe extern "C" fn sio_on_connect_error(
     userdata: *mut c_void,
     free_userdata: sio_free_cb,
 ) -> sio_result {
-    ffi_boundary! {
-        to_code((|| {
-            // SAFETY: caller contract.
-            let socket = unsafe { socket_arg(socket) }?;
-            let handler = handler_userdata(callback.is_none(), userdata, free_userdata).zip(callback).map(|(ud, cb)| {
-                let h: crate::client::ConnectErrorHandler = Arc::new(move |s: &Arc<Socket>, message: &str, data: &str| {
-                    let message = cstring(message);
-                    let data = cstring(data);
-                    // SAFETY: the host's callback with its own user data; strings borrowed.
-                    unsafe { cb(ud.ptr(), to_c(s), message.as_ptr(), data.as_ptr()) }
-                });
-                h
-            });
-            socket.on_connect_error(handler);
-            Ok(())
-        })())
-    }
+    type Cb = unsafe extern "C" fn(*mut c_void, *mut sio_socket, *const c_char, *const c_char);
+    let wrap = |cb: Cb, ud: Userdata| -> ConnectErrorHandler {
+        Arc::new(move |s: &Arc<Socket>, message: &str, data: &str| {
+            let (message, data) = (cstring(message), cstring(data));
+            // SAFETY: the host's callback with its own user data; strings borrowed.
+            unsafe { cb(ud.ptr(), to_c(s), message.as_ptr(), data.as_ptr()) }
+        })
+    };
+    // SAFETY: caller contract.
+    ffi_boundary! { to_code(unsafe { register(socket, callback, userdata, free_userdata, wrap, Socket::on_connect_error) }) }
 }

@@ -40,7 +40,7 @@ static void on_connect(void *ud, sio_socket *socket, const char *sid) {
     (void)ud;
     printf("bot: connected as %s\n", sid);
     fflush(stdout);
-    sio_emit(socket, "nickname", "[\"bot\"]"); /* args are always a JSON array */
+    sio_emit(socket, "nickname", "[\"bot\"]", NULL, 0); /* args are always a JSON array */
 }
 
 /* "user message" carries [nick, text]. */
@@ -57,7 +57,7 @@ static void on_user_message(void *ud, const sio_event *event) {
 
     if (strcmp(nick, "bot") != 0 && strstr(text, "bot") != NULL) {
         printf("bot: replying \"who are you calling bot?!\"\n");
-        sio_emit(socket, "user message", "[\"who are you calling bot?!\"]");
+        sio_emit(socket, "user message", "[\"who are you calling bot?!\"]", NULL, 0);
     }
     if (strstr(text, "bye") != NULL) {
         printf("bot: leaving\n");

@@ -14,7 +14,7 @@ int main(int argc, char **argv) {
     sio_of(client, "/", NULL, &socket);                      /* the default namespace */
     sio_on(socket, "echo", on_echo, NULL, NULL);             /* handlers first... */
     sio_socket_connect(socket);                              /* ...then join */
-    sio_emit(socket, "echo", "[\"hello\", {\"n\": 1}]");     /* held until joined */
+    sio_emit(socket, "echo", "[\"hello\", {\"n\": 1}]", NULL, 0);     /* held until joined */
     if (sio_wait(client, 5000) != SIO_OK) fprintf(stderr, "%s\n", sio_last_error());
     sio_client_free(client);
     return 0;

@@ -243,7 +243,7 @@ static void on_any(void *ud, const sio_event *event) {
     field_json(&l, "args", args);
     if (ack != NULL) add(&l, ",\"ack\":true");
     finish(&l);
-    if (ack != NULL && sio_ack_send(ack, args) != SIO_OK) {
+    if (ack != NULL && sio_ack_send(ack, args, NULL, 0) != SIO_OK) {
         print_error("cannot answer the ack of \"%s\": %s", sio_event_name(event), sio_last_error());
         sio_ack_free(ack);
     }
@@ -367,7 +367,7 @@ static void cmd_emit(const sio_client *client, const char *auth, char *rest) {
     }
     args = trim(rest);
     if ((s = join(client, nsp, auth)) == NULL) return;
-    if (sio_emit(s, event, *args ? args : NULL) != SIO_OK)
+    if (sio_emit(s, event, *args ? args : NULL, NULL, 0) != SIO_OK)
         print_error("emit: %s", sio_last_error());
 }
 
@@ -398,7 +398,7 @@ static void cmd_call(const sio_client *client, const char *auth, char *rest) {
     pthread_mutex_lock(&st.lock);
     st.pending_calls++; /* before emitting: the callback may run before it returns */
     pthread_mutex_unlock(&st.lock);
-    if (sio_emit_with_ack(s, event, *args ? args : NULL, timeout, on_ack, c) != SIO_OK) {
+    if (sio_emit_with_ack(s, event, *args ? args : NULL, NULL, 0, timeout, on_ack, c) != SIO_OK) {
         print_error("call: %s", sio_last_error()); /* on_ack will never run */
         free(c->ns);
         free(c->event);

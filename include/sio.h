@@ -61,7 +61,7 @@
 /**
  * The result of every fallible call. `SIO_OK` is 0; numbers are never reused.
  */
-typedef enum {
+typedef enum sio_result {
   /**
    * Success.
    */
@@ -147,16 +147,26 @@ typedef struct sio_options sio_options;
 typedef struct sio_socket sio_socket;
 
 /**
+ * A binary buffer passed in: `len` bytes at `data` (`data` may be NULL when `len` is 0).
+ * Arguments reference buffer `i` of an array with the placeholder
+ * `{"_placeholder":true,"num":i}`.
+ */
+typedef struct sio_buffer {
+  const uint8_t *data;
+  size_t len;
+} sio_buffer;
+
+/**
  * Called once with the outcome of an emit with ack: `SIO_OK` and the `reply` (an event whose
  * name is `""` and whose args are the ack's arguments, borrowed until the callback returns), or
  * `SIO_ERR_TIMEOUT` / `SIO_ERR_DISCONNECTED` / `SIO_ERR_CLOSED` and a NULL `reply`.
  */
-typedef void (*sio_ack_cb)(void *userdata, sio_result status, const sio_event *reply);
+typedef void (*sio_ack_cb)(void *userdata, enum sio_result status, const struct sio_event *reply);
 
 /**
  * Called with an event; `event` is borrowed until the callback returns.
  */
-typedef void (*sio_event_cb)(void *userdata, const sio_event *event);
+typedef void (*sio_event_cb)(void *userdata, const struct sio_event *event);
 
 /**
  * Finalizes user data the host registered without a callback (a removal).
@@ -166,21 +176,21 @@ typedef void (*sio_free_cb)(void *userdata);
 /**
  * Called when the namespace is connected; `sid` (the socket id) is borrowed until it returns.
  */
-typedef void (*sio_connect_cb)(void *userdata, sio_socket *socket, const char *sid);
+typedef void (*sio_connect_cb)(void *userdata, struct sio_socket *socket, const char *sid);
 
 /**
  * Called when the namespace is disconnected; `reason` is one of `"io server disconnect"`,
  * `"io client disconnect"`, `"ping timeout"`, `"transport close"`, `"transport error"`,
  * `"parse error"`, borrowed until it returns.
  */
-typedef void (*sio_disconnect_cb)(void *userdata, sio_socket *socket, const char *reason);
+typedef void (*sio_disconnect_cb)(void *userdata, struct sio_socket *socket, const char *reason);
 
 /**
  * Called when joining failed: the server's `message`, and its `data` as JSON text (`"null"` if
  * none), both borrowed until it returns. Connection failures come here too (e.g. `"timeout"`).
  */
 typedef void (*sio_connect_error_cb)(void *userdata,
-                                     sio_socket *socket,
+                                     struct sio_socket *socket,
                                      const char *message,
                                      const char *data_json);
 
@@ -203,14 +213,14 @@ const char *sio_version(void);
  * Ownership: owned by the caller, free with `sio_options_free`. Thread: any.
  * Errors: none (NULL only if memory ran out, which aborts in practice).
  */
-sio_options *sio_options_new(void);
+struct sio_options *sio_options_new(void);
 
 /**
  * Frees options. `sio_options_free(NULL)` does nothing.
  *
  * Ownership: consumes `opts`. Thread: any, but not while another thread uses `opts`.
  */
-void sio_options_free(sio_options *opts);
+void sio_options_free(struct sio_options *opts);
 
 /**
  * Sets the Engine.IO path (default `/socket.io`; a trailing `/` is added when connecting).
@@ -218,7 +228,7 @@ void sio_options_free(sio_options *opts);
  * Ownership: `path` is copied. Thread: any, one thread at a time per `opts`.
  * Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`.
  */
-sio_result sio_options_set_path(sio_options *opts, const char *path);
+enum sio_result sio_options_set_path(struct sio_options *opts, const char *path);
 
 /**
  * Adds a query parameter sent with every request (after those in the URL).
@@ -226,7 +236,7 @@ sio_result sio_options_set_path(sio_options *opts, const char *path);
  * Ownership: `key` and `value` are copied. Thread: any, one thread at a time per `opts`.
  * Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`.
  */
-sio_result sio_options_add_query(sio_options *opts, const char *key, const char *value);
+enum sio_result sio_options_add_query(struct sio_options *opts, const char *key, const char *value);
 
 /**
  * Adds an HTTP header sent with the WebSocket handshake (e.g. `Authorization`).
@@ -234,7 +244,9 @@ sio_result sio_options_add_query(sio_options *opts, const char *key, const char 
  * Ownership: `name` and `value` are copied. Thread: any, one thread at a time per `opts`.
  * Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_INVALID` (not a valid header name or value).
  */
-sio_result sio_options_add_header(sio_options *opts, const char *name, const char *value);
+enum sio_result sio_options_add_header(struct sio_options *opts,
+                                       const char *name,
+                                       const char *value);
 
 /**
  * Sets how long opening the connection may take (TCP, WebSocket handshake, Engine.IO OPEN);
@@ -242,7 +254,7 @@ sio_result sio_options_add_header(sio_options *opts, const char *name, const cha
  *
  * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID` (0).
  */
-sio_result sio_options_set_connect_timeout(sio_options *opts, uint32_t timeout_ms);
+enum sio_result sio_options_set_connect_timeout(struct sio_options *opts, uint32_t timeout_ms);
 
 /**
  * Creates a client for `url` (`http://host:port/namespace?query`, or `ws://`) and starts its
@@ -255,7 +267,9 @@ sio_result sio_options_set_connect_timeout(sio_options *opts, uint32_t timeout_m
  * Thread: any. Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_URL` (unparsable URL, scheme
  * other than http/ws), `SIO_ERR_IO`. `*out` is written only on success.
  */
-sio_result sio_connect(const char *url, const sio_options *opts, sio_client **out);
+enum sio_result sio_connect(const char *url,
+                            const struct sio_options *opts,
+                            struct sio_client **out);
 
 /**
  * Leaves every namespace and closes the connection, for good: the disconnect handlers get
@@ -264,7 +278,7 @@ sio_result sio_connect(const char *url, const sio_options *opts, sio_client **ou
  *
  * Thread: any, including callbacks. Errors: `SIO_ERR_NULL`.
  */
-sio_result sio_client_close(const sio_client *client);
+enum sio_result sio_client_close(const struct sio_client *client);
 
 /**
  * Blocks until the client is closed — no namespace joined or joining, and the callbacks that
@@ -274,7 +288,7 @@ sio_result sio_client_close(const sio_client *client);
  * Thread: any but the dispatch thread. Errors: `SIO_ERR_NULL`, `SIO_ERR_TIMEOUT` (still open),
  * `SIO_ERR_IN_CALLBACK` (called from a callback, where it would deadlock).
  */
-sio_result sio_wait(const sio_client *client, int64_t timeout_ms);
+enum sio_result sio_wait(const struct sio_client *client, int64_t timeout_ms);
 
 /**
  * Frees the client: stops its threads (without waiting for the server), finalizes every
@@ -288,7 +302,7 @@ sio_result sio_wait(const sio_client *client, int64_t timeout_ms);
  * Thread: any, including the client's own callbacks; never deadlocks. No other call on this
  * client may run concurrently on another thread.
  */
-void sio_client_free(sio_client *client);
+void sio_client_free(struct sio_client *client);
 
 /**
  * The socket of namespace `nsp` (`"/chat"`; `"chat"` means the same; NULL: the URL's
@@ -301,10 +315,10 @@ void sio_client_free(sio_client *client);
  * `SIO_ERR_JSON` (auth not a JSON object), `SIO_ERR_INVALID` (namespace contains `,`),
  * `SIO_ERR_CLOSED`. `*out` is written only on success.
  */
-sio_result sio_of(const sio_client *client,
-                  const char *nsp,
-                  const char *auth_json,
-                  sio_socket **out);
+enum sio_result sio_of(const struct sio_client *client,
+                       const char *nsp,
+                       const char *auth_json,
+                       struct sio_socket **out);
 
 /**
  * The static, human-readable name of a result code, e.g. `"SIO_ERR_JSON: invalid JSON"`.
@@ -327,7 +341,7 @@ const char *sio_last_error(void);
  *
  * Ownership: borrowed, valid as long as `event`. Thread: any. Errors: NULL if `event` is NULL.
  */
-const char *sio_event_name(const sio_event *event);
+const char *sio_event_name(const struct sio_event *event);
 
 /**
  * The arguments as a JSON array text (without the event name), e.g. `["alice","hi"]`. Binary
@@ -336,14 +350,14 @@ const char *sio_event_name(const sio_event *event);
  *
  * Ownership: borrowed, valid as long as `event`. Thread: any. Errors: NULL if `event` is NULL.
  */
-const char *sio_event_args(const sio_event *event);
+const char *sio_event_args(const struct sio_event *event);
 
 /**
  * How many binary buffers the event carries.
  *
  * Thread: any. Errors: 0 if `event` is NULL.
  */
-size_t sio_event_buffer_count(const sio_event *event);
+size_t sio_event_buffer_count(const struct sio_event *event);
 
 /**
  * Buffer `index` of the event: its bytes, and its length in `*len` (if `len` is not NULL).
@@ -351,7 +365,7 @@ size_t sio_event_buffer_count(const sio_event *event);
  * Ownership: borrowed, valid as long as `event`. Thread: any. Errors: NULL (and `*len` = 0) if
  * `event` is NULL or `index` is out of range; an empty buffer gives a non-NULL pointer.
  */
-const uint8_t *sio_event_buffer(const sio_event *event, size_t index, size_t *len);
+const uint8_t *sio_event_buffer(const struct sio_event *event, size_t index, size_t *len);
 
 /**
  * The socket (namespace) the event arrived on.
@@ -359,7 +373,7 @@ const uint8_t *sio_event_buffer(const sio_event *event, size_t index, size_t *le
  * Ownership: borrowed from the client, as from `sio_of`. Thread: any. Errors: NULL if `event`
  * is NULL.
  */
-sio_socket *sio_event_socket(const sio_event *event);
+struct sio_socket *sio_event_socket(const struct sio_event *event);
 
 /**
  * Takes the right to answer the server's ack request for this event: inside the callback, or
@@ -368,7 +382,7 @@ sio_socket *sio_event_socket(const sio_event *event);
  * Ownership: owned by the caller; pass it to `sio_ack_send` or `sio_ack_free`. Thread: any.
  * Errors: NULL (see above; also if `event` is NULL).
  */
-sio_ack *sio_event_take_ack(const sio_event *event);
+struct sio_ack *sio_event_take_ack(const struct sio_event *event);
 
 /**
  * Frees an event returned by `sio_call`. `sio_event_free(NULL)` does nothing. Never call it on
@@ -376,24 +390,28 @@ sio_ack *sio_event_take_ack(const sio_event *event);
  *
  * Ownership: consumes `event`. Thread: any.
  */
-void sio_event_free(sio_event *event);
+void sio_event_free(struct sio_event *event);
 
 /**
- * Answers the server's ack request with `args_json`, a JSON array (NULL: no arguments). If the
+ * Answers the server's ack request with `args_json`, a JSON array (NULL: no arguments), and
+ * binary `buffers` referenced by placeholders, as in `sio_emit`. If the
  * namespace has disconnected since the request, nothing is sent (the server no longer waits).
  *
  * Ownership: consumes `ack` on success; on failure it is still the caller's (fix the
  * arguments and retry, or `sio_ack_free` it). Thread: any, including callbacks.
  * Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_JSON`, `SIO_ERR_CLOSED`.
  */
-sio_result sio_ack_send(sio_ack *ack, const char *args_json);
+enum sio_result sio_ack_send(struct sio_ack *ack,
+                             const char *args_json,
+                             const struct sio_buffer *buffers,
+                             size_t count);
 
 /**
  * Drops the right to answer without answering. `sio_ack_free(NULL)` does nothing.
  *
  * Ownership: consumes `ack`. Thread: any.
  */
-void sio_ack_free(sio_ack *ack);
+void sio_ack_free(struct sio_ack *ack);
 
 /**
  * Joins the namespace, opening the connection first if needed. Returns at once; the connect or
@@ -402,7 +420,7 @@ void sio_ack_free(sio_ack *ack);
  *
  * Thread: any, including callbacks. Errors: `SIO_ERR_NULL`, `SIO_ERR_CLOSED`.
  */
-sio_result sio_socket_connect(const sio_socket *socket);
+enum sio_result sio_socket_connect(const struct sio_socket *socket);
 
 /**
  * Leaves the namespace (the server is told); the disconnect handler then gets
@@ -411,28 +429,36 @@ sio_result sio_socket_connect(const sio_socket *socket);
  *
  * Thread: any, including callbacks. Errors: `SIO_ERR_NULL`, `SIO_ERR_CLOSED`.
  */
-sio_result sio_socket_disconnect(const sio_socket *socket);
+enum sio_result sio_socket_disconnect(const struct sio_socket *socket);
 
 /**
  * The socket's namespace, e.g. `"/"` or `"/chat"`.
  *
  * Ownership: borrowed, valid as long as the socket. Thread: any. Errors: NULL if `socket` is NULL.
  */
-const char *sio_socket_namespace(const sio_socket *socket);
+const char *sio_socket_namespace(const struct sio_socket *socket);
 
 /**
- * Emits `event` with `args_json`, a JSON array of arguments (NULL: none), e.g.
- * `sio_emit(s, "chat", "[\"hi\",{\"to\":\"bob\"}]")`. If the namespace is not connected yet
- * the emit is held and sent, in order, right after it connects.
+ * Emits `event` with `args_json`, a JSON array of arguments (NULL: none), and `count` binary
+ * `buffers` (NULL and 0: none) that the arguments reference with placeholders
+ * `{"_placeholder":true,"num":i}`, anywhere in them, e.g.
+ * `sio_emit(s, "file", "[\"a.png\",{\"_placeholder\":true,\"num\":0}]", &buf, 1)`.
+ * If the namespace is not connected yet the emit is held and sent, in order, right after it
+ * connects.
  *
- * Ownership: arguments are copied. Thread: any, including callbacks. Errors: `SIO_ERR_NULL`,
- * `SIO_ERR_UTF8`, `SIO_ERR_JSON` (not a JSON array), `SIO_ERR_RESERVED_EVENT`,
- * `SIO_ERR_CLOSED`.
+ * Ownership: arguments and buffers are copied. Thread: any, including callbacks.
+ * Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_JSON` (not a JSON array, or placeholders
+ * that do not reference each buffer exactly), `SIO_ERR_RESERVED_EVENT`, `SIO_ERR_CLOSED`.
  */
-sio_result sio_emit(const sio_socket *socket, const char *event, const char *args_json);
+enum sio_result sio_emit(const struct sio_socket *socket,
+                         const char *event,
+                         const char *args_json,
+                         const struct sio_buffer *buffers,
+                         size_t count);
 
 /**
- * Emits like `sio_emit` and asks the server for an acknowledgement. `callback` runs once on
+ * Emits like `sio_emit` (same arguments and buffers) and asks the server for an
+ * acknowledgement. `callback` runs once on
  * the dispatch thread with the reply, or with `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: no
  * limit), `SIO_ERR_DISCONNECTED` if the namespace left before the reply, or `SIO_ERR_CLOSED`
  * during `sio_client_free`. If this call fails, `callback` is never called.
@@ -440,12 +466,14 @@ sio_result sio_emit(const sio_socket *socket, const char *event, const char *arg
  * Ownership: arguments are copied; `userdata` is the caller's, passed back to `callback`.
  * Thread: any, including callbacks. Errors: as `sio_emit`.
  */
-sio_result sio_emit_with_ack(const sio_socket *socket,
-                             const char *event,
-                             const char *args_json,
-                             int64_t timeout_ms,
-                             sio_ack_cb callback,
-                             void *userdata);
+enum sio_result sio_emit_with_ack(const struct sio_socket *socket,
+                                  const char *event,
+                                  const char *args_json,
+                                  const struct sio_buffer *buffers,
+                                  size_t count,
+                                  int64_t timeout_ms,
+                                  sio_ack_cb callback,
+                                  void *userdata);
 
 /**
  * Emits with an acknowledgement and blocks until the reply comes (or `timeout_ms` passes;
@@ -457,11 +485,13 @@ sio_result sio_emit_with_ack(const sio_socket *socket,
  * `SIO_ERR_DISCONNECTED`, `SIO_ERR_CLOSED`, and `SIO_ERR_IN_CALLBACK` when called from a
  * callback (use `sio_emit_with_ack` there).
  */
-sio_result sio_call(const sio_socket *socket,
-                    const char *event,
-                    const char *args_json,
-                    int64_t timeout_ms,
-                    sio_event **reply);
+enum sio_result sio_call(const struct sio_socket *socket,
+                         const char *event,
+                         const char *args_json,
+                         const struct sio_buffer *buffers,
+                         size_t count,
+                         int64_t timeout_ms,
+                         struct sio_event **reply);
 
 /**
  * Sets the handler for events named `event`, replacing any earlier one (whose `free_userdata`
@@ -474,51 +504,51 @@ sio_result sio_call(const sio_socket *socket,
  * Thread: any, including callbacks. Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`,
  * `SIO_ERR_RESERVED_EVENT`.
  */
-sio_result sio_on(const sio_socket *socket,
-                  const char *event,
-                  sio_event_cb callback,
-                  void *userdata,
-                  sio_free_cb free_userdata);
+enum sio_result sio_on(const struct sio_socket *socket,
+                       const char *event,
+                       sio_event_cb callback,
+                       void *userdata,
+                       sio_free_cb free_userdata);
 
 /**
  * Sets the catch-all handler: called for every event, before its named handler. NULL removes.
  *
  * Ownership, thread, errors: as `sio_on` (without the event name).
  */
-sio_result sio_on_any(const sio_socket *socket,
-                      sio_event_cb callback,
-                      void *userdata,
-                      sio_free_cb free_userdata);
+enum sio_result sio_on_any(const struct sio_socket *socket,
+                           sio_event_cb callback,
+                           void *userdata,
+                           sio_free_cb free_userdata);
 
 /**
  * Sets the handler for events that have no named handler (`sio_on`). NULL removes.
  *
  * Ownership, thread, errors: as `sio_on` (without the event name).
  */
-sio_result sio_on_unhandled(const sio_socket *socket,
-                            sio_event_cb callback,
-                            void *userdata,
-                            sio_free_cb free_userdata);
+enum sio_result sio_on_unhandled(const struct sio_socket *socket,
+                                 sio_event_cb callback,
+                                 void *userdata,
+                                 sio_free_cb free_userdata);
 
 /**
  * Sets the handler called when the namespace is connected, with the socket id. NULL removes.
  *
  * Ownership, thread, errors: as `sio_on` (without the event name).
  */
-sio_result sio_on_connect(const sio_socket *socket,
-                          sio_connect_cb callback,
-                          void *userdata,
-                          sio_free_cb free_userdata);
+enum sio_result sio_on_connect(const struct sio_socket *socket,
+                               sio_connect_cb callback,
+                               void *userdata,
+                               sio_free_cb free_userdata);
 
 /**
  * Sets the handler called when the namespace is disconnected, with the reason. NULL removes.
  *
  * Ownership, thread, errors: as `sio_on` (without the event name).
  */
-sio_result sio_on_disconnect(const sio_socket *socket,
-                             sio_disconnect_cb callback,
-                             void *userdata,
-                             sio_free_cb free_userdata);
+enum sio_result sio_on_disconnect(const struct sio_socket *socket,
+                                  sio_disconnect_cb callback,
+                                  void *userdata,
+                                  sio_free_cb free_userdata);
 
 /**
  * Sets the handler called when joining the namespace failed (refused by the server, or the
@@ -526,10 +556,10 @@ sio_result sio_on_disconnect(const sio_socket *socket,
  *
  * Ownership, thread, errors: as `sio_on` (without the event name).
  */
-sio_result sio_on_connect_error(const sio_socket *socket,
-                                sio_connect_error_cb callback,
-                                void *userdata,
-                                sio_free_cb free_userdata);
+enum sio_result sio_on_connect_error(const struct sio_socket *socket,
+                                     sio_connect_error_cb callback,
+                                     void *userdata,
+                                     sio_free_cb free_userdata);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -35,10 +35,9 @@ impl fmt::Display for Error {
             Error::Timeout => f.write_str("operation has timed out"),
             Error::Closed => f.write_str("the client is closed"),
             Error::Disconnected => f.write_str("socket has been disconnected"),
-            Error::InCallback(what) => write!(
-                f,
-                "{what} cannot be called from a callback: it would deadlock"
-            ),
+            Error::InCallback(what) => {
+                write!(f, "{what} cannot be called from a callback: it would deadlock")
+            }
             Error::Io(m) => write!(f, "I/O error: {m}"),
         }
     }

@@ -29,18 +29,9 @@ fn header_is_current() {
 
 #[test]
 fn version_macros_match_cargo() {
-    assert_eq!(
-        sio::ffi::SIO_VERSION_MAJOR.to_string(),
-        env!("CARGO_PKG_VERSION_MAJOR")
-    );
-    assert_eq!(
-        sio::ffi::SIO_VERSION_MINOR.to_string(),
-        env!("CARGO_PKG_VERSION_MINOR")
-    );
-    assert_eq!(
-        sio::ffi::SIO_VERSION_PATCH.to_string(),
-        env!("CARGO_PKG_VERSION_PATCH")
-    );
+    assert_eq!(sio::ffi::SIO_VERSION_MAJOR.to_string(), env!("CARGO_PKG_VERSION_MAJOR"));
+    assert_eq!(sio::ffi::SIO_VERSION_MINOR.to_string(), env!("CARGO_PKG_VERSION_MINOR"));
+    assert_eq!(sio::ffi::SIO_VERSION_PATCH.to_string(), env!("CARGO_PKG_VERSION_PATCH"));
     // SAFETY: sio_version returns a static NUL-terminated string.
     let v = unsafe { std::ffi::CStr::from_ptr(sio::ffi::sio_version()) };
     assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));

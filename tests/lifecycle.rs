@@ -33,21 +33,14 @@ unsafe extern "C" fn reenter(ud: *mut c_void, ev: *const sio_event) {
     let s = unsafe { sio_event_socket(ev) };
     let mut reply = null_mut();
     let mut codes = p.codes.lock().unwrap();
-    codes.push(unsafe { sio_call(s, cs("ack").as_ptr(), null_mut(), 1000, &mut reply) });
+    codes.push(unsafe { sio_call(s, cs("ack").as_ptr(), null_mut(), std::ptr::null(), 0, 1000, &mut reply) });
     codes.push(unsafe { sio_wait(p.client.load(Ordering::SeqCst), 10) });
-    codes.push(unsafe { sio_emit(s, cs("from_callback").as_ptr(), cs("[1]").as_ptr()) });
+    codes.push(unsafe { sio_emit(s, cs("from_callback").as_ptr(), cs("[1]").as_ptr(), std::ptr::null(), 0) });
     // Replace this very handler while it runs, and add another.
     codes.push(unsafe { sio_on(s, cs("echo").as_ptr(), Some(count), ud, None) });
     codes.push(unsafe { sio_on(s, cs("other").as_ptr(), Some(count), ud, None) });
     let mut other = null_mut();
-    codes.push(unsafe {
-        sio_of(
-            p.client.load(Ordering::SeqCst),
-            cs("/a").as_ptr(),
-            null_mut(),
-            &mut other,
-        )
-    });
+    codes.push(unsafe { sio_of(p.client.load(Ordering::SeqCst), cs("/a").as_ptr(), null_mut(), &mut other) });
     codes.push(unsafe { sio_socket_connect(other) });
     p.calls.fetch_add(1, Ordering::SeqCst);
 }
@@ -69,15 +62,7 @@ fn callbacks_may_call_the_api_but_not_block() {
     p.client.store(client.ptr, Ordering::SeqCst);
     let s = client.of(None, None);
     rec.attach(s);
-    unsafe {
-        sio_on(
-            s,
-            cs("echo").as_ptr(),
-            Some(reenter),
-            Arc::as_ptr(&p) as *mut c_void,
-            None,
-        )
-    };
+    unsafe { sio_on(s, cs("echo").as_ptr(), Some(reenter), Arc::as_ptr(&p) as *mut c_void, None) };
     unsafe { sio_socket_connect(s) };
     emit(s, "echo", "[]");
     server.expect(T, |r| r["type"] == "event" && r["event"] == "from_callback");
@@ -85,25 +70,14 @@ fn callbacks_may_call_the_api_but_not_block() {
     use sio_result::*;
     assert_eq!(
         *p.codes.lock().unwrap(),
-        vec![
-            SIO_ERR_IN_CALLBACK,
-            SIO_ERR_IN_CALLBACK,
-            SIO_OK,
-            SIO_OK,
-            SIO_OK,
-            SIO_OK,
-            SIO_OK
-        ]
+        vec![SIO_ERR_IN_CALLBACK, SIO_ERR_IN_CALLBACK, SIO_OK, SIO_OK, SIO_OK, SIO_OK, SIO_OK]
     );
     // The replacement handler now gets `echo`.
     emit(s, "echo", "[]");
     emit(s, "broadcast", r#"["other"]"#);
     let deadline = std::time::Instant::now() + T;
     while p.calls.load(Ordering::SeqCst) < 3 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "handlers registered from a callback never ran"
-        );
+        assert!(std::time::Instant::now() < deadline, "handlers registered from a callback never ran");
         std::thread::sleep(Duration::from_millis(10));
     }
     drop(client);
@@ -120,7 +94,7 @@ unsafe extern "C" fn free_client_here(ud: *mut c_void, _ev: *const sio_event) {
         p.codes
             .lock()
             .unwrap()
-            .push(unsafe { sio_emit(s, cs("x").as_ptr(), null_mut()) });
+            .push(unsafe { sio_emit(s, cs("x").as_ptr(), null_mut(), std::ptr::null(), 0) });
     }
     p.calls.fetch_add(1, Ordering::SeqCst);
 }
@@ -143,8 +117,8 @@ fn freeing_from_inside_a_callback_stops_everything() {
         sio_on(s, cs("stop").as_ptr(), Some(free_client_here), ud, None);
         sio_socket_connect(s);
         // Lots of events are queued behind `stop`: none may run once the client is freed.
-        sio_emit(s, cs("broadcast").as_ptr(), cs(r#"["stop"]"#).as_ptr());
-        sio_emit(s, cs("emit_n").as_ptr(), cs(r#"[500, "tick"]"#).as_ptr());
+        sio_emit(s, cs("broadcast").as_ptr(), cs(r#"["stop"]"#).as_ptr(), std::ptr::null(), 0);
+        sio_emit(s, cs("emit_n").as_ptr(), cs(r#"[500, "tick"]"#).as_ptr(), std::ptr::null(), 0);
     }
     let deadline = std::time::Instant::now() + T;
     while !p.freed.load(Ordering::SeqCst) {
@@ -152,11 +126,7 @@ fn freeing_from_inside_a_callback_stops_everything() {
         std::thread::sleep(Duration::from_millis(5));
     }
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(
-        p.after_free.load(Ordering::SeqCst),
-        0,
-        "a callback ran after sio_client_free"
-    );
+    assert_eq!(p.after_free.load(Ordering::SeqCst), 0, "a callback ran after sio_client_free");
     assert_eq!(*p.codes.lock().unwrap(), vec![sio_result::SIO_ERR_CLOSED]);
     server.expect(T, |r| r["type"] == "disconnect");
 }
@@ -181,43 +151,24 @@ fn freeing_from_another_thread_while_events_flow() {
         }
         let started = std::time::Instant::now();
         std::thread::spawn(move || client.free()).join().unwrap();
-        assert!(
-            started.elapsed() < Duration::from_secs(2),
-            "free took {:?}",
-            started.elapsed()
-        );
+        assert!(started.elapsed() < Duration::from_secs(2), "free took {:?}", started.elapsed());
         let seen = p.calls.load(Ordering::SeqCst);
         std::thread::sleep(Duration::from_millis(100));
-        assert_eq!(
-            p.calls.load(Ordering::SeqCst),
-            seen,
-            "a callback ran after sio_client_free returned"
-        );
+        assert_eq!(p.calls.load(Ordering::SeqCst), seen, "a callback ran after sio_client_free returned");
     }
 }
 
 #[test]
 fn freeing_while_connecting_does_not_wait_for_the_timeout() {
     let stall = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = Client::connect(&format!(
-        "http://127.0.0.1:{}",
-        stall.local_addr().unwrap().port()
-    ));
+    let client = Client::connect(&format!("http://127.0.0.1:{}", stall.local_addr().unwrap().port()));
     let rec = Recorder::new(AckMode::Echo);
     client.join(&rec, "/", None);
     std::thread::sleep(Duration::from_millis(100));
     let started = std::time::Instant::now();
     client.free();
-    assert!(
-        started.elapsed() < Duration::from_millis(500),
-        "free took {:?}",
-        started.elapsed()
-    );
-    assert!(
-        rec.records().is_empty(),
-        "nothing is reported once freed: {:?}",
-        rec.records()
-    );
+    assert!(started.elapsed() < Duration::from_millis(500), "free took {:?}", started.elapsed());
+    assert!(rec.records().is_empty(), "nothing is reported once freed: {:?}", rec.records());
 }
 
 #[test]
@@ -233,11 +184,7 @@ fn userdata_finalizers_run_exactly_once() {
     assert_eq!(rec.finalized.load(Ordering::SeqCst), 2);
     rec.expect(T, "connect", |r| matches!(r, Rec::Connect { .. }));
     client.free();
-    assert_eq!(
-        rec.finalized.load(Ordering::SeqCst),
-        6,
-        "every registration finalized once by free"
-    );
+    assert_eq!(rec.finalized.load(Ordering::SeqCst), 6, "every registration finalized once by free");
     assert_eq!(Arc::strong_count(&rec), 1, "no reference leaked");
 }
 
@@ -250,32 +197,22 @@ fn ack_callbacks_run_exactly_once_even_when_freed() {
     rec.expect(T, "connect", |r| matches!(r, Rec::Connect { .. }));
     // Never acknowledged by the server, no timeout: only free can end them.
     for i in 0..10 {
-        assert_eq!(
-            rec.emit_with_ack(s, "never", "[]", -1, &format!("pending{i}")),
-            sio_result::SIO_OK
-        );
+        assert_eq!(rec.emit_with_ack(s, "never", "[]", -1, &format!("pending{i}")), sio_result::SIO_OK);
     }
     // Acknowledged.
-    assert_eq!(
-        rec.emit_with_ack(s, "ack", "[1]", -1, "answered"),
-        sio_result::SIO_OK
-    );
-    rec.expect(
-        T,
-        "answered",
-        |r| matches!(r, Rec::Ack { tag, .. } if tag == "answered"),
-    );
+    assert_eq!(rec.emit_with_ack(s, "ack", "[1]", -1, "answered"), sio_result::SIO_OK);
+    rec.expect(T, "answered", |r| matches!(r, Rec::Ack { tag, .. } if tag == "answered"));
     client.free();
-    let acks = rec
-        .records()
-        .into_iter()
-        .filter(|r| matches!(r, Rec::Ack { .. }))
-        .collect::<Vec<_>>();
+    let acks = rec.records().into_iter().filter(|r| matches!(r, Rec::Ack { .. })).collect::<Vec<_>>();
     assert_eq!(acks.len(), 11, "{acks:?}");
     for i in 0..10 {
         let tag = format!("pending{i}");
         assert_eq!(
-            acks.iter().filter(|r| matches!(r, Rec::Ack { tag: t, status: sio_result::SIO_ERR_CLOSED, .. } if *t == tag)).count(),
+            acks.iter()
+                .filter(
+                    |r| matches!(r, Rec::Ack { tag: t, status: sio_result::SIO_ERR_CLOSED, .. } if *t == tag)
+                )
+                .count(),
             1
         );
     }
@@ -289,23 +226,9 @@ fn pending_acks_fail_with_disconnected_when_the_namespace_goes() {
     let client = Client::connect(&server.url());
     let s = client.join(&rec, "/", None);
     rec.expect(T, "connect", |r| matches!(r, Rec::Connect { .. }));
-    assert_eq!(
-        rec.emit_with_ack(s, "never", "[]", -1, "lost"),
-        sio_result::SIO_OK
-    );
+    assert_eq!(rec.emit_with_ack(s, "never", "[]", -1, "lost"), sio_result::SIO_OK);
     server.expect(T, |r| r["type"] == "event" && r["event"] == "never");
     emit(s, "kick", "[]");
-    let lost = rec.expect(
-        T,
-        "lost ack",
-        |r| matches!(r, Rec::Ack { tag, .. } if tag == "lost"),
-    );
-    assert_eq!(
-        lost,
-        Rec::Ack {
-            tag: "lost".into(),
-            status: sio_result::SIO_ERR_DISCONNECTED,
-            args: None
-        }
-    );
+    let lost = rec.expect(T, "lost ack", |r| matches!(r, Rec::Ack { tag, .. } if tag == "lost"));
+    assert_eq!(lost, Rec::Ack { tag: "lost".into(), status: sio_result::SIO_ERR_DISCONNECTED, args: None });
 }

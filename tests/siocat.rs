@@ -18,11 +18,7 @@ use serde_json::{json, Value};
 /// Upper bound for anything to happen; tests normally take far less. Runs under a
 /// `SIOCAT_RUNNER` (valgrind) get more time.
 static T: std::sync::LazyLock<Duration> = std::sync::LazyLock::new(|| {
-    Duration::from_secs(if std::env::var_os("SIOCAT_RUNNER").is_some() {
-        30
-    } else {
-        5
-    })
+    Duration::from_secs(if std::env::var_os("SIOCAT_RUNNER").is_some() { 30 } else { 5 })
 });
 
 /// The siocat binary: `examples-c/build/siocat`, or `$SIOCAT` (e.g. a sanitizer build).
@@ -32,10 +28,7 @@ fn siocat_path() -> PathBuf {
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("examples-c/build/siocat"),
     };
     if !path.is_file() {
-        panic!(
-            "{} is missing: run `make -C examples-c` first",
-            path.display()
-        );
+        panic!("{} is missing: run `make -C examples-c` first", path.display());
     }
     path
 }
@@ -87,13 +80,7 @@ impl Siocat {
                 }
             }
         });
-        Siocat {
-            child,
-            stdin,
-            lines,
-            unmatched: Vec::new(),
-            all: Vec::new(),
-        }
+        Siocat { child, stdin, lines, unmatched: Vec::new(), all: Vec::new() }
     }
 
     /// Writes one command line to siocat's stdin.
@@ -131,10 +118,7 @@ impl Siocat {
                         RecvTimeoutError::Disconnected => "stdout closed",
                     };
                     let seen: Vec<String> = self.all.iter().map(|l| format!("  {l}")).collect();
-                    panic!(
-                        "expected {what} from siocat ({why}); its output so far:\n{}",
-                        seen.join("\n")
-                    );
+                    panic!("expected {what} from siocat ({why}); its output so far:\n{}", seen.join("\n"));
                 }
             }
         }
@@ -196,10 +180,7 @@ fn connect_line_carries_the_servers_sid() {
     let line = cat.expect("connect on /", is("connect", "/"));
     let seen = server.expect(*T, |r| r["type"] == "connect" && r["ns"] == "/");
     assert_eq!(line["sid"], seen["sid"], "{line}");
-    assert!(
-        line["sid"].as_str().is_some_and(|s| !s.is_empty()),
-        "{line}"
-    );
+    assert!(line["sid"].as_str().is_some_and(|s| !s.is_empty()), "{line}");
     // The server's welcome event, sent in its connection handler, is printed too.
     let welcome = cat.expect("welcome", is_event("/", "welcome"));
     assert_eq!(welcome["args"], json!([{ "ns": "/", "sid": seen["sid"] }]));
@@ -218,10 +199,7 @@ fn joins_every_namespace_given_with_ns() {
     }
     cat.eof_exits_zero();
     assert!(
-        !server
-            .records()
-            .iter()
-            .any(|r| r["type"] == "connect" && r["ns"] == "/"),
+        !server.records().iter().any(|r| r["type"] == "connect" && r["ns"] == "/"),
         "/ was not asked for"
     );
 }
@@ -229,10 +207,7 @@ fn joins_every_namespace_given_with_ns() {
 #[test]
 fn auth_is_sent_when_joining() {
     let server = TestServer::start(&[]);
-    let mut cat = Siocat::start(
-        &server.url(),
-        &["--auth", r#"{"token":"secret"}"#, "--ns", "/admin"],
-    );
+    let mut cat = Siocat::start(&server.url(), &["--auth", r#"{"token":"secret"}"#, "--ns", "/admin"]);
     cat.expect("connect on /admin", is("connect", "/admin"));
     let seen = server.expect(*T, |r| r["type"] == "connect" && r["ns"] == "/admin");
     assert_eq!(seen["auth"], json!({ "token": "secret" }));
@@ -248,10 +223,7 @@ fn refused_namespace_prints_connect_error_and_fails() {
     assert_eq!(line["data"], json!({ "code": 401 }));
     // The only namespace failed: siocat exits by itself, without waiting for stdin.
     let status = cat.wait();
-    assert!(
-        !status.success(),
-        "exit status must be non-zero, got {status}"
-    );
+    assert!(!status.success(), "exit status must be non-zero, got {status}");
     server.expect(*T, |r| r["type"] == "refused");
 }
 
@@ -299,9 +271,7 @@ fn event_name_with_characters_to_escape_is_printed_as_valid_json() {
     // The server broadcasts `["we\"ird\\name", 1]` as event `we"ird\name`.
     cat.send(r#"emit / broadcast ["we\"ird\\name",1]"#);
     server.expect(*T, |r| r["type"] == "event" && r["event"] == "broadcast");
-    let line = cat.expect("broadcast", |l| {
-        l["type"] == "event" && l["event"] == "we\"ird\\name"
-    });
+    let line = cat.expect("broadcast", |l| l["type"] == "event" && l["event"] == "we\"ird\\name");
     assert_eq!(line["args"], json!([1]));
     cat.eof_exits_zero();
 }
@@ -326,10 +296,7 @@ fn call_without_reply_prints_ack_timeout_even_after_eof() {
     // EOF right away: siocat still waits for the pending call to time out.
     cat.close_stdin();
     let line = cat.expect("ack_timeout", is("ack_timeout", "/"));
-    assert_eq!(
-        line,
-        json!({ "type": "ack_timeout", "ns": "/", "event": "never" })
-    );
+    assert_eq!(line, json!({ "type": "ack_timeout", "ns": "/", "event": "never" }));
     let status = cat.wait();
     assert!(status.success(), "{status}");
 }
@@ -341,13 +308,8 @@ fn server_ack_request_is_answered_with_the_events_args() {
     let line = cat.expect("question", is_event("/", "question"));
     assert_eq!(line["args"], json!(["q", 1]));
     assert_eq!(line["ack"], true);
-    let reply = server.expect(*T, |r| {
-        r["type"] == "ask_reply" || r["type"] == "ask_timeout"
-    });
-    assert_eq!(
-        reply,
-        json!({ "type": "ask_reply", "ns": "/", "args": ["q", 1] })
-    );
+    let reply = server.expect(*T, |r| r["type"] == "ask_reply" || r["type"] == "ask_timeout");
+    assert_eq!(reply, json!({ "type": "ask_reply", "ns": "/", "args": ["q", 1] }));
     cat.eof_exits_zero();
 }
 
@@ -382,22 +344,14 @@ fn emit_on_another_namespace_joins_it() {
     cat.expect("connect on /b", is("connect", "/b"));
     let echo = cat.expect("echo on /b", is_event("/b", "echo"));
     assert_eq!(echo["args"], json!([3]));
-    server.expect(*T, |r| {
-        r["type"] == "event" && r["ns"] == "/b" && r["event"] == "echo"
-    });
+    server.expect(*T, |r| r["type"] == "event" && r["ns"] == "/b" && r["event"] == "echo");
     cat.eof_exits_zero();
 }
 
 #[test]
 fn bad_lines_print_errors_and_siocat_keeps_going() {
     let (server, mut cat) = connected(&[]);
-    for bad in [
-        "bogus",
-        "emit / x [1,",
-        "emit / connect []",
-        "disconnect /nowhere",
-        "call / ack [1]",
-    ] {
+    for bad in ["bogus", "emit / x [1,", "emit / connect []", "disconnect /nowhere", "call / ack [1]"] {
         cat.send(bad);
         let line = cat.expect("error line", |l| l["type"] == "error");
         let message = line["message"].as_str().unwrap_or_default();
@@ -410,12 +364,8 @@ fn bad_lines_print_errors_and_siocat_keeps_going() {
     // None of the bad lines reached the server (its record of the good one may still be in
     // flight: wait for it first).
     server.expect(*T, |r| r["type"] == "event" && r["event"] == "ack");
-    let events: Vec<Value> = server
-        .records()
-        .into_iter()
-        .filter(|r| r["type"] == "event")
-        .map(|r| r["event"].clone())
-        .collect();
+    let events: Vec<Value> =
+        server.records().into_iter().filter(|r| r["type"] == "event").map(|r| r["event"].clone()).collect();
     assert_eq!(events, vec![json!("ack")]);
     cat.eof_exits_zero();
 }
@@ -437,23 +387,14 @@ fn connection_refused_exits_non_zero() {
     }; // closed again: nothing listens there
     let mut cat = Siocat::start(&format!("http://127.0.0.1:{port}"), &[]);
     let line = cat.expect("connect_error", is("connect_error", "/"));
-    assert!(
-        line["message"].as_str().is_some_and(|m| !m.is_empty()),
-        "{line}"
-    );
+    assert!(line["message"].as_str().is_some_and(|m| !m.is_empty()), "{line}");
     let status = cat.wait();
-    assert!(
-        !status.success(),
-        "exit status must be non-zero, got {status}"
-    );
+    assert!(!status.success(), "exit status must be non-zero, got {status}");
 }
 
 #[test]
 fn help_exits_zero() {
-    let out = siocat_command()
-        .arg("--help")
-        .output()
-        .expect("run siocat --help");
+    let out = siocat_command().arg("--help").output().expect("run siocat --help");
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("usage: siocat"));
 }

@@ -3,8 +3,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use super::shared::{Command, Shared};
+use super::shared::{Command, Outgoing, Shared};
 use super::Socket;
+use crate::socketio::{Packet, PacketType};
 use crate::Error;
 
 /// An event from the server, or the reply to an emit with ack (whose name is empty).
@@ -44,14 +45,7 @@ impl Event {
         text.push_str(args_inner);
         text.push(']');
         text.push('\0');
-        Event {
-            socket,
-            text,
-            name_len: name.len(),
-            buffers,
-            ack,
-            ack_taken: AtomicBool::new(false),
-        }
+        Event { socket, text, name_len: name.len(), buffers, ack, ack_taken: AtomicBool::new(false) }
     }
 
     /// The event name; empty for an ack reply.
@@ -97,10 +91,7 @@ impl Event {
         if self.ack_taken.swap(true, Ordering::AcqRel) {
             return None;
         }
-        Some(Responder {
-            socket: self.socket.clone(),
-            ack,
-        })
+        Some(Responder { socket: self.socket.clone(), ack })
     }
 }
 
@@ -111,27 +102,30 @@ pub struct Responder {
 }
 
 impl Responder {
-    /// Sends the acknowledgement with `args` (a JSON array). If the namespace has reconnected or
-    /// left since the request, nothing is sent (the server no longer waits for it).
-    pub fn send(self, args: &str) -> Result<(), Error> {
+    /// Sends the acknowledgement with `args` (a JSON array) and binary `buffers` referenced by
+    /// placeholders in it. If the namespace has reconnected or left since the request, nothing is
+    /// sent (the server no longer waits for it).
+    pub fn send(self, args: &str, buffers: Vec<Vec<u8>>) -> Result<(), Error> {
+        let packet = self.packet(args, buffers)?;
+        self.send_packet(packet)
+    }
+
+    /// Checks and encodes the answer without using up the responder.
+    pub(crate) fn packet(&self, args: &str, buffers: Vec<Vec<u8>>) -> Result<Outgoing, Error> {
         crate::json::check_array(args)?;
+        crate::json::check_placeholders(args, buffers.len())?;
+        let mut text = String::with_capacity(args.len() + self.socket.nsp.len() + 24);
+        text.push('4');
+        let ty = if buffers.is_empty() { PacketType::Ack } else { PacketType::BinaryAck };
+        let nsp = &self.socket.nsp;
+        let packet =
+            Packet { ty, nsp, id: Some(self.ack.id), attachments: buffers.len(), data: Some(args.trim()) };
+        crate::socketio::packet::encode(&packet, &mut text);
+        Ok(Outgoing { text, attachments: buffers })
+    }
+
+    pub(crate) fn send_packet(self, packet: Outgoing) -> Result<(), Error> {
         let shared: &Shared = &self.socket.shared;
-        let mut frame = String::with_capacity(args.len() + self.socket.nsp.len() + 24);
-        frame.push('4');
-        crate::socketio::packet::encode(
-            &crate::socketio::Packet {
-                ty: crate::socketio::PacketType::Ack,
-                nsp: &self.socket.nsp,
-                id: Some(self.ack.id),
-                attachments: 0,
-                data: Some(args.trim()),
-            },
-            &mut frame,
-        );
-        shared.send(Command::Ack {
-            ns: self.socket.index,
-            connection: self.ack.connection,
-            frame,
-        })
+        shared.send(Command::Ack { ns: self.socket.index, connection: self.ack.connection, packet })
     }
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use super::event::AckRequest;
 use super::namespace::{Namespace, Status};
-use super::shared::{AckResult, AckTarget, Command, Dispatch, Shared};
+use super::shared::{AckResult, AckTarget, Command, Dispatch, Outgoing, Shared};
 use super::Event;
 use crate::engineio::{self, Handshake, Heartbeat};
 use crate::socketio::binary::{Feed, Reassembler};
@@ -109,11 +109,7 @@ impl Io {
                 self.read_frames();
             }
             let now = Instant::now();
-            if self
-                .session
-                .as_ref()
-                .is_some_and(|s| s.heartbeat.is_expired(now))
-            {
+            if self.session.as_ref().is_some_and(|s| s.heartbeat.is_expired(now)) {
                 self.lost.get_or_insert("ping timeout");
             }
             self.expire_acks(now);
@@ -158,7 +154,7 @@ impl Io {
                 }
             }
             Command::Disconnect { ns } => self.leave(ns, true),
-            Command::Emit { ns, frame, ack } => {
+            Command::Emit { ns, packet, ack } => {
                 let n = &mut self.namespaces[ns];
                 let id = ack.map(|(id, pending)| {
                     if let Some(t) = pending.deadline {
@@ -168,19 +164,15 @@ impl Io {
                     id
                 });
                 if n.status == Status::Connected && self.session.is_some() {
-                    self.write(frame);
+                    self.send(packet);
                 } else {
-                    n.send_buffer.push_back((frame, id));
+                    n.send_buffer.push_back((packet, id));
                 }
             }
-            Command::Ack {
-                ns,
-                connection,
-                frame,
-            } => {
+            Command::Ack { ns, connection, packet } => {
                 let n = &self.namespaces[ns];
                 if n.status == Status::Connected && n.connection == connection {
-                    self.write(frame);
+                    self.send(packet);
                 }
             }
             Command::Close { seq } => {
@@ -198,14 +190,8 @@ impl Io {
         let n = &mut self.namespaces[ns];
         let was = n.status;
         n.status = Status::Idle;
-        if matches!(was, Status::Connected | Status::Connecting { sent: true })
-            && self.session.is_some()
-        {
-            let frame = packet_frame(
-                PacketType::Disconnect,
-                &self.namespaces[ns].socket.nsp,
-                None,
-            );
+        if matches!(was, Status::Connected | Status::Connecting { sent: true }) && self.session.is_some() {
+            let frame = packet_frame(PacketType::Disconnect, &self.namespaces[ns].socket.nsp, None);
             self.write(frame);
         }
         if was == Status::Connected && by_client {
@@ -247,11 +233,21 @@ impl Io {
 
     // ---- session ----------------------------------------------------------------------------
 
+    /// Queues a text packet (control packets: CONNECT, DISCONNECT, pong).
     fn write(&mut self, frame: String) {
-        if let Some(s) = &mut self.session {
-            if let Err(e) = s.ws.write_text(frame) {
-                self.lost.get_or_insert(reason(&e));
-            }
+        self.send(Outgoing { text: frame, attachments: Vec::new() });
+    }
+
+    /// Queues a packet and its attachments back to back: the I/O thread is the only writer,
+    /// so nothing can come between them.
+    fn send(&mut self, packet: Outgoing) {
+        let Some(s) = &mut self.session else { return };
+        let mut result = s.ws.write_text(packet.text);
+        for a in packet.attachments {
+            result = result.and_then(|()| s.ws.write_binary(a));
+        }
+        if let Err(e) = result {
+            self.lost.get_or_insert(reason(&e));
         }
     }
 
@@ -267,8 +263,7 @@ impl Io {
     /// `connect_error`.
     fn open_session(&mut self) {
         let shared = self.shared.clone();
-        let abort =
-            || shared.shutdown.load(Ordering::Acquire) || shared.closing.load(Ordering::Acquire);
+        let abort = || shared.shutdown.load(Ordering::Acquire) || shared.closing.load(Ordering::Acquire);
         let deadline = Instant::now() + shared.options.connect_timeout;
         let opened = WebSocket::connect(
             &shared.endpoint.websocket,
@@ -281,11 +276,7 @@ impl Io {
         match opened {
             Ok((ws, hs)) => {
                 let heartbeat = Heartbeat::new(hs.ping_interval, hs.ping_timeout, Instant::now());
-                self.session = Some(Session {
-                    ws,
-                    heartbeat,
-                    binary: None,
-                });
+                self.session = Some(Session { ws, heartbeat, binary: None });
                 for ns in 0..self.namespaces.len() {
                     if matches!(self.namespaces[ns].status, Status::Connecting { .. }) {
                         self.send_connect(ns);
@@ -323,11 +314,7 @@ impl Io {
                 Status::Connecting { .. } => {
                     let n = &mut self.namespaces[ns];
                     n.status = Status::Idle;
-                    self.out.push(Dispatch::ConnectError(
-                        n.socket.clone(),
-                        why.to_owned(),
-                        "null".into(),
-                    ));
+                    self.out.push(Dispatch::ConnectError(n.socket.clone(), why.to_owned(), "null".into()));
                 }
                 Status::Idle => {}
             }
@@ -395,9 +382,7 @@ impl Io {
 
     fn on_message(&mut self, text: &str) -> Result<(), socketio::packet::DecodeError> {
         if self.session.as_ref().is_some_and(|s| s.binary.is_some()) {
-            return Err(socketio::packet::DecodeError(
-                "text packet while attachments were expected",
-            ));
+            return Err(socketio::packet::DecodeError("text packet while attachments were expected"));
         }
         let p = socketio::packet::decode(text)?;
         let ns = self.namespaces.iter().position(|n| n.socket.nsp == p.nsp);
@@ -446,33 +431,24 @@ impl Io {
         struct Reply {
             sid: String,
         }
-        if !matches!(
-            self.namespaces[ns].status,
-            Status::Connecting { sent: true }
-        ) {
+        if !matches!(self.namespaces[ns].status, Status::Connecting { sent: true }) {
             return;
         }
         let Some(reply) = data.and_then(|d| serde_json::from_str::<Reply>(d).ok()) else {
             let n = &mut self.namespaces[ns];
             n.status = Status::Idle;
             let message = "the CONNECT reply has no sid: is this a Socket.IO v2 server?";
-            self.out.push(Dispatch::ConnectError(
-                n.socket.clone(),
-                message.into(),
-                "null".into(),
-            ));
+            self.out.push(Dispatch::ConnectError(n.socket.clone(), message.into(), "null".into()));
             return;
         };
         let n = &mut self.namespaces[ns];
         n.status = Status::Connected;
         n.connection += 1;
         let buffered = std::mem::take(&mut n.send_buffer);
-        self.out
-            .extend(n.receive_buffer.drain(..).map(Dispatch::Event));
-        self.out
-            .push(Dispatch::Connect(n.socket.clone(), reply.sid));
-        for (frame, _) in buffered {
-            self.write(frame);
+        self.out.extend(n.receive_buffer.drain(..).map(Dispatch::Event));
+        self.out.push(Dispatch::Connect(n.socket.clone(), reply.sid));
+        for (packet, _) in buffered {
+            self.send(packet);
         }
     }
 
@@ -490,16 +466,11 @@ impl Io {
                     Some(other) => other.to_string(),
                     None => String::new(),
                 };
-                (
-                    message,
-                    o.remove("data")
-                        .map_or_else(|| "null".to_owned(), |d| d.to_string()),
-                )
+                (message, o.remove("data").map_or_else(|| "null".to_owned(), |d| d.to_string()))
             }
             _ => (data.to_owned(), "null".to_owned()),
         };
-        self.out
-            .push(Dispatch::ConnectError(n.socket.clone(), message, detail));
+        self.out.push(Dispatch::ConnectError(n.socket.clone(), message, detail));
     }
 
     /// Hands an EVENT or ACK (with its attachments) to the dispatch thread.
@@ -519,17 +490,8 @@ impl Io {
                     self.lost.get_or_insert("parse error");
                     return;
                 };
-                let ack = id.map(|id| AckRequest {
-                    id,
-                    connection: n.connection,
-                });
-                let event = Event::new(
-                    n.socket.clone(),
-                    &parts.name,
-                    parts.args_inner,
-                    buffers,
-                    ack,
-                );
+                let ack = id.map(|id| AckRequest { id, connection: n.connection });
+                let event = Event::new(n.socket.clone(), &parts.name, parts.args_inner, buffers, ack);
                 match n.status {
                     Status::Connected => self.out.push(Dispatch::Event(event)),
                     Status::Connecting { .. } => n.receive_buffer.push(event),
@@ -541,11 +503,8 @@ impl Io {
                     return;
                 };
                 // `decode` checked that an ACK's payload is an array.
-                let inner = data
-                    .trim()
-                    .strip_prefix('[')
-                    .and_then(|d| d.strip_suffix(']'))
-                    .unwrap_or_default();
+                let inner =
+                    data.trim().strip_prefix('[').and_then(|d| d.strip_suffix(']')).unwrap_or_default();
                 let reply = Event::new(n.socket.clone(), "", inner, buffers, None);
                 self.complete_ack(pending.target, Ok(reply));
             }
@@ -561,11 +520,7 @@ impl Io {
         self.shared.take_commands(&mut self.commands);
         let mut orphans: Vec<AckTarget> = Vec::new();
         for cmd in self.commands.drain(..) {
-            if let Command::Emit {
-                ack: Some((_, pending)),
-                ..
-            } = cmd
-            {
+            if let Command::Emit { ack: Some((_, pending)), .. } = cmd {
                 orphans.push(pending.target);
             }
         }
@@ -589,22 +544,18 @@ fn read_open(
     loop {
         match ws.read()? {
             Some(Frame::Text(text)) => {
-                let p = engineio::packet::decode(&text)
-                    .map_err(|e| TransportError::Failed(e.to_string()))?;
+                let p = engineio::packet::decode(&text).map_err(|e| TransportError::Failed(e.to_string()))?;
                 if p.ty != engineio::PacketType::Open {
                     return Err(TransportError::Failed(format!(
                         "expected the Engine.IO OPEN packet, got {:?}",
                         p.ty
                     )));
                 }
-                let hs =
-                    Handshake::parse(p.data).map_err(|e| TransportError::Failed(e.to_string()))?;
+                let hs = Handshake::parse(p.data).map_err(|e| TransportError::Failed(e.to_string()))?;
                 return Ok((ws, hs));
             }
             Some(Frame::Binary(_)) => {
-                return Err(TransportError::Failed(
-                    "expected the Engine.IO OPEN packet, got binary".into(),
-                ))
+                return Err(TransportError::Failed("expected the Engine.IO OPEN packet, got binary".into()))
             }
             None => {
                 let ready = poll(Some(ws.fd()), false, &shared.waker, Some(deadline))
@@ -627,16 +578,7 @@ fn read_open(
 fn packet_frame(ty: PacketType, nsp: &str, data: Option<&str>) -> String {
     let mut frame = String::with_capacity(4 + nsp.len() + data.map_or(0, str::len));
     frame.push('4');
-    socketio::packet::encode(
-        &socketio::Packet {
-            ty,
-            nsp,
-            id: None,
-            attachments: 0,
-            data,
-        },
-        &mut frame,
-    );
+    socketio::packet::encode(&socketio::Packet { ty, nsp, id: None, attachments: 0, data }, &mut frame);
     frame
 }
 

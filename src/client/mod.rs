@@ -24,7 +24,7 @@ pub use shared::{AckFn, AckResult};
 
 use handlers::Handlers;
 use options::{normalize_namespace, Endpoint};
-use shared::{AckTarget, Command, PendingAck, Shared};
+use shared::{AckTarget, Command, Outgoing, PendingAck, Shared};
 
 use crate::{json, socketio, Error};
 
@@ -64,12 +64,8 @@ impl Client {
             .name("sio-io".into())
             .spawn(move || io::Io::new(io_shared).run())
             .map_err(spawn_err)?;
-        let mut client = Client {
-            shared: shared.clone(),
-            sockets: Mutex::new(Vec::new()),
-            io: Some(io),
-            dispatch: None,
-        };
+        let mut client =
+            Client { shared: shared.clone(), sockets: Mutex::new(Vec::new()), io: Some(io), dispatch: None };
         let dispatch = std::thread::Builder::new()
             .name("sio-dispatch".into())
             .spawn(move || dispatch::run(shared))
@@ -127,9 +123,7 @@ impl Client {
         if self.shared.on_dispatch_thread() {
             return Err(Error::InCallback("wait"));
         }
-        Ok(self
-            .shared
-            .wait_settled(timeout.map(|t| Instant::now() + t)))
+        Ok(self.shared.wait_settled(timeout.map(|t| Instant::now() + t)))
     }
 }
 
@@ -186,10 +180,7 @@ impl Socket {
             return Err(Error::Closed);
         }
         let seq = self.shared.next_request();
-        self.shared.send(Command::Connect {
-            ns: self.index,
-            seq,
-        })
+        self.shared.send(Command::Connect { ns: self.index, seq })
     }
 
     /// Leaves the namespace; the disconnect handler gets `io client disconnect` if it was connected.
@@ -197,14 +188,12 @@ impl Socket {
         self.shared.send(Command::Disconnect { ns: self.index })
     }
 
-    /// Emits `event` with `args` (a JSON array). Held until the namespace is connected.
-    pub fn emit(&self, event: &str, args: &str) -> Result<(), Error> {
-        let frame = self.event_frame(event, args, None)?;
-        self.shared.send(Command::Emit {
-            ns: self.index,
-            frame,
-            ack: None,
-        })
+    /// Emits `event` with `args` (a JSON array) and binary `buffers`, which `args` references
+    /// with placeholders `{"_placeholder":true,"num":N}` (every buffer exactly by its index).
+    /// Held until the namespace is connected.
+    pub fn emit(&self, event: &str, args: &str, buffers: Vec<Vec<u8>>) -> Result<(), Error> {
+        let packet = self.event_packet(event, args, buffers, None)?;
+        self.shared.send(Command::Emit { ns: self.index, packet, ack: None })
     }
 
     /// Emits with an acknowledgement: `reply` runs on the dispatch thread, once, with the ack's
@@ -213,15 +202,22 @@ impl Socket {
         &self,
         event: &str,
         args: &str,
+        buffers: Vec<Vec<u8>>,
         timeout: Option<Duration>,
         reply: AckFn,
     ) -> Result<(), Error> {
-        self.emit_acked(event, args, timeout, AckTarget::Dispatch(reply))
+        self.emit_acked(event, args, buffers, timeout, AckTarget::Dispatch(reply))
     }
 
     /// Emits with an acknowledgement and blocks until it comes or `timeout` passes. Fails with
     /// [`Error::InCallback`] on the dispatch thread.
-    pub fn call(&self, event: &str, args: &str, timeout: Duration) -> Result<Event, Error> {
+    pub fn call(
+        &self,
+        event: &str,
+        args: &str,
+        buffers: Vec<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<Event, Error> {
         if self.shared.on_dispatch_thread() {
             return Err(Error::InCallback("a blocking call"));
         }
@@ -231,7 +227,7 @@ impl Socket {
             *filler.0.lock() = Some(r);
             filler.1.notify_one();
         });
-        self.emit_acked(event, args, Some(timeout), AckTarget::Direct(done))?;
+        self.emit_acked(event, args, buffers, Some(timeout), AckTarget::Direct(done))?;
         let mut result = slot.0.lock();
         while result.is_none() {
             slot.1.wait(&mut result);
@@ -243,32 +239,34 @@ impl Socket {
         &self,
         event: &str,
         args: &str,
+        buffers: Vec<Vec<u8>>,
         timeout: Option<Duration>,
         target: AckTarget,
     ) -> Result<(), Error> {
         let id = self.next_ack_id.fetch_add(1, Ordering::Relaxed);
-        let frame = self.event_frame(event, args, Some(id))?;
-        let pending = PendingAck {
-            deadline: timeout.map(|t| Instant::now() + t),
-            target,
-        };
-        self.shared.send(Command::Emit {
-            ns: self.index,
-            frame,
-            ack: Some((id, pending)),
-        })
+        let packet = self.event_packet(event, args, buffers, Some(id))?;
+        let pending = PendingAck { deadline: timeout.map(|t| Instant::now() + t), target };
+        self.shared.send(Command::Emit { ns: self.index, packet, ack: Some((id, pending)) })
     }
 
-    /// Encodes `42[<nsp>,][<id>]["event",...args]` on the caller's thread.
-    fn event_frame(&self, event: &str, args: &str, id: Option<u64>) -> Result<String, Error> {
+    /// Encodes `42[<nsp>,][<id>]["event",...args]` (or `45<n>-…` with buffers) on the caller's
+    /// thread.
+    fn event_packet(
+        &self,
+        event: &str,
+        args: &str,
+        buffers: Vec<Vec<u8>>,
+        id: Option<u64>,
+    ) -> Result<Outgoing, Error> {
         if socketio::is_reserved_event(event) {
             return Err(Error::ReservedEvent(event.to_owned()));
         }
         json::check_array(args)?;
-        let mut frame = String::with_capacity(8 + self.nsp.len() + event.len() + args.len() + 24);
-        frame.push('4');
-        socketio::packet::encode_event(&self.nsp, id, event, args, &mut frame);
-        Ok(frame)
+        json::check_placeholders(args, buffers.len())?;
+        let mut text = String::with_capacity(8 + self.nsp.len() + event.len() + args.len() + 24);
+        text.push('4');
+        socketio::packet::encode_event(&self.nsp, id, buffers.len(), event, args, &mut text);
+        Ok(Outgoing { text, attachments: buffers })
     }
 
     /// Sets (or with `None` removes) the handler for events named `event`.

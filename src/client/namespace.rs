@@ -4,7 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use super::shared::PendingAck;
+use super::shared::{Outgoing, PendingAck};
 use super::{Event, Socket};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +24,8 @@ pub(crate) struct Namespace {
     /// Counts successful connects, so that a late answer to a server ack is not sent to a newer
     /// connection.
     pub connection: u64,
-    /// Emits waiting for the CONNECT reply: the frame and its ack id.
-    pub send_buffer: VecDeque<(String, Option<u64>)>,
+    /// Emits waiting for the CONNECT reply: the packet and its ack id.
+    pub send_buffer: VecDeque<(Outgoing, Option<u64>)>,
     /// Events that arrived before the CONNECT reply; delivered just before `connect`.
     pub receive_buffer: Vec<Event>,
     pub acks: HashMap<u64, PendingAck>,
@@ -52,14 +52,7 @@ impl Namespace {
     /// connection, as in the JS client); the caller reports them as disconnected.
     pub fn take_sent_acks(&mut self) -> Vec<PendingAck> {
         let buffered: Vec<u64> = self.send_buffer.iter().filter_map(|(_, id)| *id).collect();
-        let sent: Vec<u64> = self
-            .acks
-            .keys()
-            .copied()
-            .filter(|id| !buffered.contains(id))
-            .collect();
-        sent.into_iter()
-            .filter_map(|id| self.acks.remove(&id))
-            .collect()
+        let sent: Vec<u64> = self.acks.keys().copied().filter(|id| !buffered.contains(id)).collect();
+        sent.into_iter().filter_map(|id| self.acks.remove(&id)).collect()
     }
 }

@@ -42,15 +42,9 @@ impl Endpoint {
         let scheme = match parsed.scheme() {
             "http" | "ws" => "ws",
             "https" | "wss" => {
-                return Err(Error::InvalidUrl(format!(
-                    "{url}: TLS (https/wss) is not supported yet"
-                )))
+                return Err(Error::InvalidUrl(format!("{url}: TLS (https/wss) is not supported yet")))
             }
-            other => {
-                return Err(Error::InvalidUrl(format!(
-                    "{url}: unsupported scheme \"{other}\""
-                )))
-            }
+            other => return Err(Error::InvalidUrl(format!("{url}: unsupported scheme \"{other}\""))),
         };
         if parsed.host_str().is_none_or(str::is_empty) {
             return Err(Error::InvalidUrl(format!("{url}: no host")));
@@ -60,27 +54,19 @@ impl Endpoint {
         }
         let namespace = normalize_namespace(parsed.path())?;
         let mut ws = parsed.clone();
-        ws.set_scheme(scheme)
-            .map_err(|()| Error::InvalidUrl(url.into()))?;
+        ws.set_scheme(scheme).map_err(|()| Error::InvalidUrl(url.into()))?;
         ws.set_fragment(None);
         let path = opts.path.trim_end_matches('/');
         ws.set_path(&format!("{path}/"));
         {
             let mut q = ws.query_pairs_mut();
             q.clear();
-            for (k, v) in parsed
-                .query_pairs()
-                .chain(opts.query.iter().map(|(k, v)| (k.into(), v.into())))
-            {
+            for (k, v) in parsed.query_pairs().chain(opts.query.iter().map(|(k, v)| (k.into(), v.into()))) {
                 q.append_pair(&k, &v);
             }
-            q.append_pair("EIO", "4")
-                .append_pair("transport", "websocket");
+            q.append_pair("EIO", "4").append_pair("transport", "websocket");
         }
-        Ok(Endpoint {
-            websocket: ws,
-            namespace,
-        })
+        Ok(Endpoint { websocket: ws, namespace })
     }
 }
 
@@ -97,15 +83,9 @@ pub(crate) fn check_header(name: &str, value: &str) -> Result<(), Error> {
 /// `chat` and `/chat` name the same namespace; the empty name is `/`.
 pub(crate) fn normalize_namespace(nsp: &str) -> Result<String, Error> {
     if nsp.contains(',') {
-        return Err(Error::InvalidArgument(format!(
-            "namespace \"{nsp}\" contains ','"
-        )));
+        return Err(Error::InvalidArgument(format!("namespace \"{nsp}\" contains ','")));
     }
-    Ok(if nsp.starts_with('/') {
-        nsp.to_owned()
-    } else {
-        format!("/{nsp}")
-    })
+    Ok(if nsp.starts_with('/') { nsp.to_owned() } else { format!("/{nsp}") })
 }
 
 #[cfg(test)]
@@ -114,10 +94,7 @@ mod tests {
 
     #[test]
     fn url_path_is_the_namespace_and_query_is_merged() {
-        let opts = Options {
-            query: vec![("token".into(), "a b".into())],
-            ..Options::default()
-        };
+        let opts = Options { query: vec![("token".into(), "a b".into())], ..Options::default() };
         let ep = Endpoint::resolve("http://127.0.0.1:3000/admin?x=1", &opts).unwrap();
         assert_eq!(ep.namespace, "/admin");
         assert_eq!(
@@ -128,26 +105,17 @@ mod tests {
 
     #[test]
     fn root_url_and_custom_path() {
-        let opts = Options {
-            path: "/custom/".into(),
-            ..Options::default()
-        };
+        let opts = Options { path: "/custom/".into(), ..Options::default() };
         let ep = Endpoint::resolve("ws://localhost", &opts).unwrap();
         assert_eq!(ep.namespace, "/");
-        assert_eq!(
-            ep.websocket.as_str(),
-            "ws://localhost/custom/?EIO=4&transport=websocket"
-        );
+        assert_eq!(ep.websocket.as_str(), "ws://localhost/custom/?EIO=4&transport=websocket");
     }
 
     #[test]
     fn bad_urls_are_rejected() {
         for url in ["", "localhost:3000", "ftp://x/", "http://"] {
             assert!(
-                matches!(
-                    Endpoint::resolve(url, &Options::default()),
-                    Err(Error::InvalidUrl(_))
-                ),
+                matches!(Endpoint::resolve(url, &Options::default()), Err(Error::InvalidUrl(_))),
                 "{url}"
             );
         }

@@ -31,6 +31,13 @@ pub(crate) struct PendingAck {
     pub target: AckTarget,
 }
 
+/// A Socket.IO packet ready for the wire: its Engine.IO text packet (`4…`) and the binary
+/// attachments that follow it, in order, with nothing in between.
+pub(crate) struct Outgoing {
+    pub text: String,
+    pub attachments: Vec<Vec<u8>>,
+}
+
 /// Work for the I/O thread, in the order the API calls were made.
 pub(crate) enum Command {
     Register(Arc<Socket>),
@@ -41,17 +48,16 @@ pub(crate) enum Command {
     Disconnect {
         ns: usize,
     },
-    /// `frame` is the complete Engine.IO text packet (`42…`).
     Emit {
         ns: usize,
-        frame: String,
+        packet: Outgoing,
         ack: Option<(u64, PendingAck)>,
     },
     /// An answer to a server ack request, valid only on connection number `connection`.
     Ack {
         ns: usize,
         connection: u64,
-        frame: String,
+        packet: Outgoing,
     },
     Close {
         seq: u64,

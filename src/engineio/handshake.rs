@@ -36,14 +36,10 @@ impl Handshake {
     /// `maxPayload` (absent or `null`) to `None`. The times must be non-negative integers (ms).
     pub fn parse(data: &str) -> Result<Handshake, HandshakeError> {
         // serde's derived struct visitor would also accept a JSON array; require an object.
-        if !data
-            .trim_start_matches([' ', '\t', '\n', '\r'])
-            .starts_with('{')
-        {
+        if !data.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('{') {
             return Err(HandshakeError("not a JSON object".into()));
         }
-        let raw: RawHandshake =
-            serde_json::from_str(data).map_err(|e| HandshakeError(e.to_string()))?;
+        let raw: RawHandshake = serde_json::from_str(data).map_err(|e| HandshakeError(e.to_string()))?;
         if raw.sid.is_empty() {
             return Err(HandshakeError("empty sid".into()));
         }
@@ -99,10 +95,8 @@ mod tests {
     #[test]
     fn websocket_only_and_eio3_shapes() {
         // WebSocket-only: no upgrades. engine.io 3.x: no maxPayload.
-        let h = Handshake::parse(
-            r#"{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":5000}"#,
-        )
-        .unwrap();
+        let h = Handshake::parse(r#"{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":5000}"#)
+            .unwrap();
         assert!(h.upgrades.is_empty());
         assert_eq!(h.ping_timeout, ms(5000));
         assert_eq!(h.max_payload, None);
@@ -159,9 +153,8 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(h.ping_interval, ms(u64::MAX));
-        assert!(Handshake::parse(
-            r#"{"sid":"s","pingInterval":18446744073709551616,"pingTimeout":1}"#
-        )
-        .is_err());
+        assert!(
+            Handshake::parse(r#"{"sid":"s","pingInterval":18446744073709551616,"pingTimeout":1}"#).is_err()
+        );
     }
 }

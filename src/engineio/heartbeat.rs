@@ -17,11 +17,7 @@ impl Heartbeat {
     /// Starts the timer at the handshake.
     pub fn new(ping_interval: Duration, ping_timeout: Duration, now: Instant) -> Heartbeat {
         let window = ping_interval.saturating_add(ping_timeout);
-        Heartbeat {
-            window,
-            last: now,
-            deadline: add_saturating(now, window),
-        }
+        Heartbeat { window, last: now, deadline: add_saturating(now, window) }
     }
 
     /// A ping arrived: re-arms the deadline. The caller answers with a pong.

@@ -42,8 +42,8 @@ unsafe fn with_options(
     f: impl FnOnce(&mut Options) -> Result<(), Failure>,
 ) -> Result<(), Failure> {
     // SAFETY: caller contract: NULL or a live `sio_options` used by one thread at a time.
-    let opts = unsafe { opts.as_mut() }
-        .ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "opts is NULL"))?;
+    let opts =
+        unsafe { opts.as_mut() }.ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "opts is NULL"))?;
     f(&mut opts.inner)
 }
 
@@ -75,10 +75,7 @@ pub unsafe extern "C" fn sio_options_free(opts: *mut sio_options) {
 /// Ownership: `path` is copied. Thread: any, one thread at a time per `opts`.
 /// Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`.
 #[no_mangle]
-pub unsafe extern "C" fn sio_options_set_path(
-    opts: *mut sio_options,
-    path: *const c_char,
-) -> sio_result {
+pub unsafe extern "C" fn sio_options_set_path(opts: *mut sio_options, path: *const c_char) -> sio_result {
     ffi_boundary! {
         // SAFETY: caller contract: `opts` from `sio_options_new`, strings NUL-terminated.
         to_code(unsafe { with_options(opts, |o| {

@@ -49,10 +49,7 @@ pub(crate) struct Failure {
 
 impl Failure {
     pub fn new(code: sio_result, message: impl Into<String>) -> Failure {
-        Failure {
-            code,
-            message: message.into(),
-        }
+        Failure { code, message: message.into() }
     }
 
     pub fn code(&self) -> sio_result {

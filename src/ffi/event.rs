@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use super::error::{to_code, Failure};
 use super::socket::{sio_socket, to_c};
-use super::{ffi_boundary, obj_arg, opt_str_arg, sio_result};
+use super::{buffers_arg, ffi_boundary, obj_arg, opt_str_arg, sio_buffer, sio_result};
 use crate::client::{Event, Responder};
 
 /// An event from the server, or the reply to an emit with ack (named `""`). Borrowed in
@@ -139,14 +139,20 @@ pub unsafe extern "C" fn sio_event_free(event: *mut sio_event) {
     }
 }
 
-/// Answers the server's ack request with `args_json`, a JSON array (NULL: no arguments). If the
+/// Answers the server's ack request with `args_json`, a JSON array (NULL: no arguments), and
+/// binary `buffers` referenced by placeholders, as in `sio_emit`. If the
 /// namespace has disconnected since the request, nothing is sent (the server no longer waits).
 ///
 /// Ownership: consumes `ack` on success; on failure it is still the caller's (fix the
 /// arguments and retry, or `sio_ack_free` it). Thread: any, including callbacks.
 /// Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_JSON`, `SIO_ERR_CLOSED`.
 #[no_mangle]
-pub unsafe extern "C" fn sio_ack_send(ack: *mut sio_ack, args_json: *const c_char) -> sio_result {
+pub unsafe extern "C" fn sio_ack_send(
+    ack: *mut sio_ack,
+    args_json: *const c_char,
+    buffers: *const sio_buffer,
+    count: usize,
+) -> sio_result {
     ffi_boundary! {
         to_code((|| {
             if ack.is_null() {
@@ -154,10 +160,12 @@ pub unsafe extern "C" fn sio_ack_send(ack: *mut sio_ack, args_json: *const c_cha
             }
             // SAFETY: caller contract.
             let args = unsafe { opt_str_arg(args_json, "args_json") }?.unwrap_or("[]");
-            crate::json::check_array(args)?;
+            let buffers = unsafe { buffers_arg(buffers, count) }?;
+            // SAFETY: `ack` is non-NULL and came from `sio_event_take_ack`.
+            let packet = unsafe { &(*ack).inner }.packet(args, buffers)?;
             // SAFETY: `ack` came from `sio_event_take_ack` and is consumed once, here.
             let ack = unsafe { Box::from_raw(ack) };
-            Ok(ack.inner.send(args)?)
+            Ok(ack.inner.send_packet(packet)?)
         })())
     }
 }

@@ -36,26 +36,16 @@ pub(crate) use ffi_boundary;
 /// `ptr` is NULL or points to a NUL-terminated string that outlives `'a`.
 pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, what: &str) -> Result<&'a str, Failure> {
     if ptr.is_null() {
-        return Err(Failure::new(
-            sio_result::SIO_ERR_NULL,
-            format!("{what} is NULL"),
-        ));
+        return Err(Failure::new(sio_result::SIO_ERR_NULL, format!("{what} is NULL")));
     }
     // SAFETY: non-NULL and NUL-terminated per the caller's contract.
     let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
-    std::str::from_utf8(bytes).map_err(|e| {
-        Failure::new(
-            sio_result::SIO_ERR_UTF8,
-            format!("{what} is not valid UTF-8: {e}"),
-        )
-    })
+    std::str::from_utf8(bytes)
+        .map_err(|e| Failure::new(sio_result::SIO_ERR_UTF8, format!("{what} is not valid UTF-8: {e}")))
 }
 
 /// Like [`str_arg`], but NULL gives `None`.
-pub(crate) unsafe fn opt_str_arg<'a>(
-    ptr: *const c_char,
-    what: &str,
-) -> Result<Option<&'a str>, Failure> {
+pub(crate) unsafe fn opt_str_arg<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a str>, Failure> {
     if ptr.is_null() {
         Ok(None)
     } else {
@@ -67,8 +57,41 @@ pub(crate) unsafe fn opt_str_arg<'a>(
 /// Borrows an object the caller handed in; NULL is an error.
 pub(crate) unsafe fn obj_arg<'a, T>(ptr: *const T, what: &str) -> Result<&'a T, Failure> {
     // SAFETY: non-NULL pointers come from this library and are valid per the caller's contract.
-    unsafe { ptr.as_ref() }
-        .ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, format!("{what} is NULL")))
+    unsafe { ptr.as_ref() }.ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, format!("{what} is NULL")))
+}
+
+/// A binary buffer passed in: `len` bytes at `data` (`data` may be NULL when `len` is 0).
+/// Arguments reference buffer `i` of an array with the placeholder
+/// `{"_placeholder":true,"num":i}`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct sio_buffer {
+    pub data: *const u8,
+    pub len: usize,
+}
+
+/// Copies `count` buffers the caller passed in. NULL `buffers` means none (with `count` 0).
+///
+/// # Safety
+/// `buffers` is NULL or points to `count` `sio_buffer`s, each valid for reading `len` bytes.
+pub(crate) unsafe fn buffers_arg(buffers: *const sio_buffer, count: usize) -> Result<Vec<Vec<u8>>, Failure> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if buffers.is_null() {
+        return Err(Failure::new(sio_result::SIO_ERR_NULL, format!("buffers is NULL but count is {count}")));
+    }
+    // SAFETY: `buffers` points to `count` elements per the contract.
+    let list = unsafe { std::slice::from_raw_parts(buffers, count) };
+    list.iter()
+        .enumerate()
+        .map(|(i, b)| match (b.data.is_null(), b.len) {
+            (_, 0) => Ok(Vec::new()),
+            (true, _) => Err(Failure::new(sio_result::SIO_ERR_NULL, format!("buffers[{i}].data is NULL"))),
+            // SAFETY: `data` is valid for `len` bytes per the contract.
+            (false, len) => Ok(unsafe { std::slice::from_raw_parts(b.data, len) }.to_vec()),
+        })
+        .collect()
 }
 
 /// The host's user data and its optional finalizer, called exactly once when dropped.

@@ -6,10 +6,8 @@ use std::time::Duration;
 
 use super::error::{to_code, Failure};
 use super::event::{event_to_c, sio_event};
-use super::{ffi_boundary, opt_str_arg, sio_free_cb, sio_result, str_arg, Userdata};
-use crate::client::{
-    AckResult, ConnectErrorHandler, ConnectHandler, DisconnectHandler, Event, EventHandler,
-};
+use super::{buffers_arg, ffi_boundary, opt_str_arg, sio_buffer, sio_free_cb, sio_result, str_arg, Userdata};
+use crate::client::{AckResult, ConnectErrorHandler, ConnectHandler, DisconnectHandler, Event, EventHandler};
 use crate::{socketio, Socket};
 
 /// One namespace of a client. Borrowed from the client (see `sio_of`): never freed by the caller.
@@ -18,18 +16,15 @@ pub struct sio_socket {
 }
 
 /// Called with an event; `event` is borrowed until the callback returns.
-pub type sio_event_cb =
-    Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const sio_event)>;
+pub type sio_event_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const sio_event)>;
 /// Called when the namespace is connected; `sid` (the socket id) is borrowed until it returns.
-pub type sio_connect_cb = Option<
-    unsafe extern "C" fn(userdata: *mut c_void, socket: *mut sio_socket, sid: *const c_char),
->;
+pub type sio_connect_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, socket: *mut sio_socket, sid: *const c_char)>;
 /// Called when the namespace is disconnected; `reason` is one of `"io server disconnect"`,
 /// `"io client disconnect"`, `"ping timeout"`, `"transport close"`, `"transport error"`,
 /// `"parse error"`, borrowed until it returns.
-pub type sio_disconnect_cb = Option<
-    unsafe extern "C" fn(userdata: *mut c_void, socket: *mut sio_socket, reason: *const c_char),
->;
+pub type sio_disconnect_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, socket: *mut sio_socket, reason: *const c_char)>;
 /// Called when joining failed: the server's `message`, and its `data` as JSON text (`"null"` if
 /// none), both borrowed until it returns. Connection failures come here too (e.g. `"timeout"`).
 pub type sio_connect_error_cb = Option<
@@ -43,9 +38,8 @@ pub type sio_connect_error_cb = Option<
 /// Called once with the outcome of an emit with ack: `SIO_OK` and the `reply` (an event whose
 /// name is `""` and whose args are the ack's arguments, borrowed until the callback returns), or
 /// `SIO_ERR_TIMEOUT` / `SIO_ERR_DISCONNECTED` / `SIO_ERR_CLOSED` and a NULL `reply`.
-pub type sio_ack_cb = Option<
-    unsafe extern "C" fn(userdata: *mut c_void, status: sio_result, reply: *const sio_event),
->;
+pub type sio_ack_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, status: sio_result, reply: *const sio_event)>;
 
 pub(crate) fn to_c(socket: &Arc<Socket>) -> *mut sio_socket {
     Arc::as_ptr(socket).cast_mut().cast()
@@ -110,18 +104,23 @@ pub unsafe extern "C" fn sio_socket_namespace(socket: *const sio_socket) -> *con
     }
 }
 
-/// Emits `event` with `args_json`, a JSON array of arguments (NULL: none), e.g.
-/// `sio_emit(s, "chat", "[\"hi\",{\"to\":\"bob\"}]")`. If the namespace is not connected yet
-/// the emit is held and sent, in order, right after it connects.
+/// Emits `event` with `args_json`, a JSON array of arguments (NULL: none), and `count` binary
+/// `buffers` (NULL and 0: none) that the arguments reference with placeholders
+/// `{"_placeholder":true,"num":i}`, anywhere in them, e.g.
+/// `sio_emit(s, "file", "[\"a.png\",{\"_placeholder\":true,\"num\":0}]", &buf, 1)`.
+/// If the namespace is not connected yet the emit is held and sent, in order, right after it
+/// connects.
 ///
-/// Ownership: arguments are copied. Thread: any, including callbacks. Errors: `SIO_ERR_NULL`,
-/// `SIO_ERR_UTF8`, `SIO_ERR_JSON` (not a JSON array), `SIO_ERR_RESERVED_EVENT`,
-/// `SIO_ERR_CLOSED`.
+/// Ownership: arguments and buffers are copied. Thread: any, including callbacks.
+/// Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_JSON` (not a JSON array, or placeholders
+/// that do not reference each buffer exactly), `SIO_ERR_RESERVED_EVENT`, `SIO_ERR_CLOSED`.
 #[no_mangle]
 pub unsafe extern "C" fn sio_emit(
     socket: *const sio_socket,
     event: *const c_char,
     args_json: *const c_char,
+    buffers: *const sio_buffer,
+    count: usize,
 ) -> sio_result {
     ffi_boundary! {
         to_code((|| {
@@ -129,12 +128,14 @@ pub unsafe extern "C" fn sio_emit(
             let socket = unsafe { socket_arg(socket) }?;
             let event = unsafe { str_arg(event, "event") }?;
             let args = unsafe { opt_str_arg(args_json, "args_json") }?.unwrap_or("[]");
-            Ok(socket.emit(event, args)?)
+            let buffers = unsafe { buffers_arg(buffers, count) }?;
+            Ok(socket.emit(event, args, buffers)?)
         })())
     }
 }
 
-/// Emits like `sio_emit` and asks the server for an acknowledgement. `callback` runs once on
+/// Emits like `sio_emit` (same arguments and buffers) and asks the server for an
+/// acknowledgement. `callback` runs once on
 /// the dispatch thread with the reply, or with `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: no
 /// limit), `SIO_ERR_DISCONNECTED` if the namespace left before the reply, or `SIO_ERR_CLOSED`
 /// during `sio_client_free`. If this call fails, `callback` is never called.
@@ -146,6 +147,8 @@ pub unsafe extern "C" fn sio_emit_with_ack(
     socket: *const sio_socket,
     event: *const c_char,
     args_json: *const c_char,
+    buffers: *const sio_buffer,
+    count: usize,
     timeout_ms: i64,
     callback: sio_ack_cb,
     userdata: *mut c_void,
@@ -156,6 +159,7 @@ pub unsafe extern "C" fn sio_emit_with_ack(
             let socket = unsafe { socket_arg(socket) }?;
             let event = unsafe { str_arg(event, "event") }?;
             let args = unsafe { opt_str_arg(args_json, "args_json") }?.unwrap_or("[]");
+            let buffers = unsafe { buffers_arg(buffers, count) }?;
             let callback = callback.ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "callback is NULL"))?;
             let userdata = Userdata::new(userdata, None);
             let reply = Box::new(move |result: AckResult| {
@@ -166,7 +170,7 @@ pub unsafe extern "C" fn sio_emit_with_ack(
                 // SAFETY: the host's callback, with its own user data and a borrowed reply.
                 unsafe { callback(userdata.ptr(), status, reply) };
             });
-            Ok(socket.emit_with_ack(event, args, timeout_arg(timeout_ms), reply)?)
+            Ok(socket.emit_with_ack(event, args, buffers, timeout_arg(timeout_ms), reply)?)
         })())
     }
 }
@@ -184,6 +188,8 @@ pub unsafe extern "C" fn sio_call(
     socket: *const sio_socket,
     event: *const c_char,
     args_json: *const c_char,
+    buffers: *const sio_buffer,
+    count: usize,
     timeout_ms: i64,
     reply: *mut *mut sio_event,
 ) -> sio_result {
@@ -193,11 +199,12 @@ pub unsafe extern "C" fn sio_call(
             let socket = unsafe { socket_arg(socket) }?;
             let event = unsafe { str_arg(event, "event") }?;
             let args = unsafe { opt_str_arg(args_json, "args_json") }?.unwrap_or("[]");
+            let buffers = unsafe { buffers_arg(buffers, count) }?;
             if reply.is_null() {
                 return Err(Failure::new(sio_result::SIO_ERR_NULL, "reply is NULL"));
             }
             let timeout = timeout_arg(timeout_ms).unwrap_or(Duration::MAX);
-            let ev: Event = socket.call(event, args, timeout)?;
+            let ev: Event = socket.call(event, args, buffers, timeout)?;
             // SAFETY: `reply` is non-NULL and writable per the contract.
             unsafe { *reply = Box::into_raw(Box::new(ev)).cast() };
             Ok(())
@@ -224,10 +231,7 @@ unsafe fn register<C, H>(
 }
 
 /// Wraps a C event callback into a Rust event handler.
-fn event_handler(
-    cb: unsafe extern "C" fn(*mut c_void, *const sio_event),
-    ud: Userdata,
-) -> EventHandler {
+fn event_handler(cb: unsafe extern "C" fn(*mut c_void, *const sio_event), ud: Userdata) -> EventHandler {
     // SAFETY (in the closure): the host's callback with its own user data; the event is borrowed.
     Arc::new(move |ev: &Event| unsafe { cb(ud.ptr(), event_to_c(ev)) })
 }

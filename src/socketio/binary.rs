@@ -15,16 +15,13 @@ use super::packet::DecodeError;
 pub fn placeholders(json: &str) -> Result<Vec<usize>, DecodeError> {
     let mut nums = Vec::new();
     let mut de = serde_json::Deserializer::from_str(json);
-    Walk { nums: &mut nums }
-        .deserialize(&mut de)
-        .and_then(|_| de.end())
-        .map_err(|e| {
-            if e.is_data() {
-                DecodeError("invalid attachment placeholder")
-            } else {
-                DecodeError("invalid JSON payload")
-            }
-        })?;
+    Walk { nums: &mut nums }.deserialize(&mut de).and_then(|_| de.end()).map_err(|e| {
+        if e.is_data() {
+            DecodeError("invalid attachment placeholder")
+        } else {
+            DecodeError("invalid JSON payload")
+        }
+    })?;
     Ok(nums)
 }
 
@@ -80,12 +77,7 @@ impl<'de> Visitor<'de> for Walk<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
-        while seq
-            .next_element_seed(Walk {
-                nums: &mut *self.nums,
-            })?
-            .is_some()
-        {}
+        while seq.next_element_seed(Walk { nums: &mut *self.nums })?.is_some() {}
         Ok(Scalar::Other)
     }
 
@@ -174,10 +166,7 @@ impl Reassembler {
             return Err(DecodeError("attachment placeholder out of range"));
         }
         // `expected` comes from the wire: do not trust it for a preallocation.
-        Ok(Reassembler {
-            expected,
-            buffers: Vec::with_capacity(expected.min(16)),
-        })
+        Ok(Reassembler { expected, buffers: Vec::with_capacity(expected.min(16)) })
     }
 
     /// Adds the next attachment.
@@ -206,14 +195,8 @@ mod tests {
 
     #[test]
     fn protocol_examples() {
-        assert_eq!(
-            placeholders(&format!(r#"["baz",{}]"#, ph("0"))),
-            Ok(vec![0])
-        );
-        assert_eq!(
-            placeholders(&format!(r#"["baz",{},{}]"#, ph("0"), ph("1"))),
-            Ok(vec![0, 1])
-        );
+        assert_eq!(placeholders(&format!(r#"["baz",{}]"#, ph("0"))), Ok(vec![0]));
+        assert_eq!(placeholders(&format!(r#"["baz",{},{}]"#, ph("0"), ph("1"))), Ok(vec![0, 1]));
         assert_eq!(placeholders(&format!("[{}]", ph("0"))), Ok(vec![0]));
         assert_eq!(placeholders(r#"["a",1,{"b":[true,null,"x"]}]"#), Ok(vec![]));
     }
@@ -241,31 +224,16 @@ mod tests {
         );
         assert_eq!(placeholders(&json), Ok(vec![3, 0, 2, 1]));
         // Key order inside the placeholder and extra keys do not matter; escaped keys count.
-        assert_eq!(
-            placeholders(r#"[{"num":4,"_placeholder":true}]"#),
-            Ok(vec![4])
-        );
-        assert_eq!(
-            placeholders(r#"[{"_placeholder":true,"num":2,"x":"y"}]"#),
-            Ok(vec![2])
-        );
-        assert_eq!(
-            placeholders(r#"[{"\u005fplaceholder":true,"n\u0075m":5}]"#),
-            Ok(vec![5])
-        );
+        assert_eq!(placeholders(r#"[{"num":4,"_placeholder":true}]"#), Ok(vec![4]));
+        assert_eq!(placeholders(r#"[{"_placeholder":true,"num":2,"x":"y"}]"#), Ok(vec![2]));
+        assert_eq!(placeholders(r#"[{"\u005fplaceholder":true,"n\u0075m":5}]"#), Ok(vec![5]));
         // A placeholder replaces its whole object: nested ones are not visited.
         assert_eq!(
-            placeholders(&format!(
-                r#"[{{"_placeholder":true,"num":0,"inner":{}}}]"#,
-                ph("7")
-            )),
+            placeholders(&format!(r#"[{{"_placeholder":true,"num":0,"inner":{}}}]"#, ph("7"))),
             Ok(vec![0])
         );
         // The placeholder at the top level, and whitespace.
-        assert_eq!(
-            placeholders(" { \"_placeholder\" : true , \"num\" : 0 } "),
-            Ok(vec![0])
-        );
+        assert_eq!(placeholders(" { \"_placeholder\" : true , \"num\" : 0 } "), Ok(vec![0]));
     }
 
     #[test]
@@ -281,31 +249,14 @@ mod tests {
             assert_eq!(placeholders(json), Ok(vec![]), "{json}");
         }
         // Nested placeholders in a non-placeholder object still count.
-        assert_eq!(
-            placeholders(&format!(r#"[{{"_placeholder":false,"x":{}}}]"#, ph("0"))),
-            Ok(vec![0])
-        );
+        assert_eq!(placeholders(&format!(r#"[{{"_placeholder":false,"x":{}}}]"#, ph("0"))), Ok(vec![0]));
         // Last duplicate key wins.
-        assert_eq!(
-            placeholders(r#"[{"_placeholder":true,"_placeholder":false,"num":0}]"#),
-            Ok(vec![])
-        );
+        assert_eq!(placeholders(r#"[{"_placeholder":true,"_placeholder":false,"num":0}]"#), Ok(vec![]));
     }
 
     #[test]
     fn bad_placeholders() {
-        for n in [
-            "-1",
-            "1.5",
-            "1.0",
-            "1e0",
-            "\"0\"",
-            "null",
-            "true",
-            "[0]",
-            "{}",
-            "18446744073709551616",
-        ] {
+        for n in ["-1", "1.5", "1.0", "1e0", "\"0\"", "null", "true", "[0]", "{}", "18446744073709551616"] {
             assert_eq!(
                 placeholders(&format!("[{}]", ph(n))),
                 Err(DecodeError("invalid attachment placeholder")),
@@ -317,11 +268,7 @@ mod tests {
             Err(DecodeError("invalid attachment placeholder"))
         );
         for bad in ["", "[", "[1,]", "[1] 2", "{\"a\"}", "nul"] {
-            assert_eq!(
-                placeholders(bad),
-                Err(DecodeError("invalid JSON payload")),
-                "{bad:?}"
-            );
+            assert_eq!(placeholders(bad), Err(DecodeError("invalid JSON payload")), "{bad:?}");
         }
     }
 
@@ -330,25 +277,16 @@ mod tests {
         let json = format!(r#"["baz",{},{}]"#, ph("0"), ph("1"));
         let mut r = Reassembler::new(&json, 2).unwrap();
         assert_eq!(r.push(vec![1, 2]), Feed::Pending);
-        assert_eq!(
-            r.push(vec![3, 4]),
-            Feed::Complete(vec![vec![1, 2], vec![3, 4]])
-        );
+        assert_eq!(r.push(vec![3, 4]), Feed::Complete(vec![vec![1, 2], vec![3, 4]]));
 
         let mut r = Reassembler::new(&format!(r#"["baz",{}]"#, ph("0")), 1).unwrap();
-        assert_eq!(
-            r.push(vec![1, 2, 3, 4]),
-            Feed::Complete(vec![vec![1, 2, 3, 4]])
-        );
+        assert_eq!(r.push(vec![1, 2, 3, 4]), Feed::Complete(vec![vec![1, 2, 3, 4]]));
 
         // More attachments announced than referenced is allowed.
         let mut r = Reassembler::new(&format!("[{}]", ph("0")), 3).unwrap();
         assert_eq!(r.push(vec![]), Feed::Pending);
         assert_eq!(r.push(vec![]), Feed::Pending);
-        assert_eq!(
-            r.push(vec![9]),
-            Feed::Complete(vec![vec![], vec![], vec![9]])
-        );
+        assert_eq!(r.push(vec![9]), Feed::Complete(vec![vec![], vec![], vec![9]]));
 
         // num out of range.
         assert!(Reassembler::new(&format!("[{}]", ph("1")), 1).is_err());

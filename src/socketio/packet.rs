@@ -120,9 +120,7 @@ pub fn decode(text: &str) -> Result<Packet<'_>, DecodeError> {
         if digits.len() > MAX_ATTACHMENT_DIGITS {
             return Err(DecodeError("attachment count too long"));
         }
-        attachments = digits
-            .parse::<usize>()
-            .map_err(|_| DecodeError("attachment count out of range"))?;
+        attachments = digits.parse::<usize>().map_err(|_| DecodeError("attachment count out of range"))?;
         i = end + 1;
     }
 
@@ -145,11 +143,7 @@ pub fn decode(text: &str) -> Result<Packet<'_>, DecodeError> {
     let id_len = digit_run(bytes.get(i..).unwrap_or(&[]));
     if id_len > 0 {
         let digits = text.get(i..i + id_len).unwrap_or("");
-        id = Some(
-            digits
-                .parse::<u64>()
-                .map_err(|_| DecodeError("ack id out of range"))?,
-        );
+        id = Some(digits.parse::<u64>().map_err(|_| DecodeError("ack id out of range"))?);
         i += id_len;
     }
 
@@ -158,13 +152,7 @@ pub fn decode(text: &str) -> Result<Packet<'_>, DecodeError> {
         Some(rest) => Some(rest),
     };
     validate(ty, id, data)?;
-    Ok(Packet {
-        ty,
-        nsp,
-        id,
-        attachments,
-        data,
-    })
+    Ok(Packet { ty, nsp, id, attachments, data })
 }
 
 /// Length of the run of ASCII digits at the start of `b`.
@@ -174,8 +162,7 @@ fn digit_run(b: &[u8]) -> usize {
 
 /// The first significant byte of a JSON text (JSON whitespace skipped).
 fn first_byte(json: &str) -> Option<u8> {
-    json.bytes()
-        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    json.bytes().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 /// Checks that `json` is exactly one well-formed JSON value.
@@ -227,9 +214,7 @@ fn validate(ty: PacketType, id: Option<u64>, data: Option<&str>) -> Result<(), D
             let d = data.ok_or(DecodeError("missing CONNECT_ERROR payload"))?;
             check_json(d)?;
             if !matches!(first_byte(d), Some(b'{' | b'"')) {
-                return Err(DecodeError(
-                    "CONNECT_ERROR payload must be an object or a string",
-                ));
+                return Err(DecodeError("CONNECT_ERROR payload must be an object or a string"));
             }
         }
     }
@@ -273,10 +258,7 @@ pub fn split_event(data: &str) -> Result<EventParts<'_>, DecodeError> {
         Some(name) => name,
         None => Cow::Borrowed(first),
     };
-    Ok(EventParts {
-        name,
-        args_inner: scan.rest,
-    })
+    Ok(EventParts { name, args_inner: scan.rest })
 }
 
 /// Appends `s` as a JSON string literal, escaped as `JSON.stringify` and serde_json do.
@@ -311,18 +293,28 @@ fn push_json_string(s: &str, out: &mut String) {
 }
 
 /// Appends an EVENT packet for `name` with `args` (a valid JSON array text) to `out`, without
-/// re-parsing `args`: `2[<nsp>,][<id>]["<name>",<args...>]`.
+/// re-parsing `args`: `2[<nsp>,][<id>]["<name>",<args...>]`, or with `attachments` > 0 a
+/// BINARY_EVENT `5<attachments>-…` whose placeholders the caller has checked.
 ///
 /// `args` may have surrounding whitespace; a text that is not bracketed is sent as one argument.
-pub fn encode_event(nsp: &str, id: Option<u64>, name: &str, args: &str, out: &mut String) {
+pub fn encode_event(
+    nsp: &str,
+    id: Option<u64>,
+    attachments: usize,
+    name: &str,
+    args: &str,
+    out: &mut String,
+) {
     let trimmed = trim_json_ws(args);
-    let inner = trimmed
-        .strip_prefix('[')
-        .and_then(|s| s.strip_suffix(']'))
-        .map(trim_json_ws)
-        .unwrap_or(trimmed);
+    let inner =
+        trimmed.strip_prefix('[').and_then(|s| s.strip_suffix(']')).map(trim_json_ws).unwrap_or(trimmed);
     out.reserve(nsp.len() + name.len() + inner.len() + 26);
-    out.push(char::from(PacketType::Event.as_char()));
+    if attachments > 0 {
+        use std::fmt::Write;
+        let _ = write!(out, "{}{attachments}-", char::from(PacketType::BinaryEvent.as_char()));
+    } else {
+        out.push(char::from(PacketType::Event.as_char()));
+    }
     push_nsp_id(nsp, id, out);
     out.push('[');
     push_json_string(name, out);
@@ -440,13 +432,7 @@ mod tests {
         attachments: usize,
         data: Option<&'a str>,
     ) -> Packet<'a> {
-        Packet {
-            ty,
-            nsp,
-            id,
-            attachments,
-            data,
-        }
+        Packet { ty, nsp, id, attachments, data }
     }
 
     fn enc(p: &Packet<'_>) -> String {
@@ -463,15 +449,7 @@ mod tests {
 
     #[test]
     fn type_digits() {
-        let all = [
-            Connect,
-            Disconnect,
-            Event,
-            Ack,
-            ConnectError,
-            BinaryEvent,
-            BinaryAck,
-        ];
+        let all = [Connect, Disconnect, Event, Ack, ConnectError, BinaryEvent, BinaryAck];
         for (i, ty) in all.iter().enumerate() {
             assert_eq!(ty.as_char(), b'0' + i as u8);
             assert_eq!(PacketType::from_char(b'0' + i as u8), Some(*ty));
@@ -483,44 +461,20 @@ mod tests {
     #[test]
     fn golden_connect() {
         golden("0", pkt(Connect, "/", None, 0, None));
-        golden(
-            r#"0{"token":"123"}"#,
-            pkt(Connect, "/", None, 0, Some(r#"{"token":"123"}"#)),
-        );
+        golden(r#"0{"token":"123"}"#, pkt(Connect, "/", None, 0, Some(r#"{"token":"123"}"#)));
         golden("0/admin,", pkt(Connect, "/admin", None, 0, None));
-        golden(
-            r#"0/admin,{"token":"abc"}"#,
-            pkt(Connect, "/admin", None, 0, Some(r#"{"token":"abc"}"#)),
-        );
+        golden(r#"0/admin,{"token":"abc"}"#, pkt(Connect, "/admin", None, 0, Some(r#"{"token":"abc"}"#)));
         golden(
             r#"0{"sid":"wZX3oN0bSVIhsaknAAAI"}"#,
-            pkt(
-                Connect,
-                "/",
-                None,
-                0,
-                Some(r#"{"sid":"wZX3oN0bSVIhsaknAAAI"}"#),
-            ),
+            pkt(Connect, "/", None, 0, Some(r#"{"sid":"wZX3oN0bSVIhsaknAAAI"}"#)),
         );
         golden(
             r#"0/admin,{"sid":"oSO0OpakMV_3jnilAAAA","pid":"…"}"#,
-            pkt(
-                Connect,
-                "/admin",
-                None,
-                0,
-                Some(r#"{"sid":"oSO0OpakMV_3jnilAAAA","pid":"…"}"#),
-            ),
+            pkt(Connect, "/admin", None, 0, Some(r#"{"sid":"oSO0OpakMV_3jnilAAAA","pid":"…"}"#)),
         );
         golden(
             r#"0/custom,{"sid":"-G5j-67EZFp-q59rADQM"}"#,
-            pkt(
-                Connect,
-                "/custom",
-                None,
-                0,
-                Some(r#"{"sid":"-G5j-67EZFp-q59rADQM"}"#),
-            ),
+            pkt(Connect, "/custom", None, 0, Some(r#"{"sid":"-G5j-67EZFp-q59rADQM"}"#)),
         );
     }
 
@@ -528,43 +482,19 @@ mod tests {
     fn golden_connect_error() {
         golden(
             r#"4{"message":"Not authorized"}"#,
-            pkt(
-                ConnectError,
-                "/",
-                None,
-                0,
-                Some(r#"{"message":"Not authorized"}"#),
-            ),
+            pkt(ConnectError, "/", None, 0, Some(r#"{"message":"Not authorized"}"#)),
         );
         golden(
             r#"4/random,{"message":"Invalid namespace"}"#,
-            pkt(
-                ConnectError,
-                "/random",
-                None,
-                0,
-                Some(r#"{"message":"Invalid namespace"}"#),
-            ),
+            pkt(ConnectError, "/random", None, 0, Some(r#"{"message":"Invalid namespace"}"#)),
         );
         golden(
             r#"4{"message":"Auth failed","data":{"code":42}}"#,
-            pkt(
-                ConnectError,
-                "/",
-                None,
-                0,
-                Some(r#"{"message":"Auth failed","data":{"code":42}}"#),
-            ),
+            pkt(ConnectError, "/", None, 0, Some(r#"{"message":"Auth failed","data":{"code":42}}"#)),
         );
         // SIO4 / python-socketio / socket.io-client-cpp string shapes.
-        golden(
-            r#"4"error""#,
-            pkt(ConnectError, "/", None, 0, Some(r#""error""#)),
-        );
-        golden(
-            r#"4/nsp,"error""#,
-            pkt(ConnectError, "/nsp", None, 0, Some(r#""error""#)),
-        );
+        golden(r#"4"error""#, pkt(ConnectError, "/", None, 0, Some(r#""error""#)));
+        golden(r#"4/nsp,"error""#, pkt(ConnectError, "/nsp", None, 0, Some(r#""error""#)));
         golden(
             r#"4/admin,"Not authorized""#,
             pkt(ConnectError, "/admin", None, 0, Some(r#""Not authorized""#)),
@@ -576,14 +506,8 @@ mod tests {
         golden("1", pkt(Disconnect, "/", None, 0, None));
         golden("1/admin,", pkt(Disconnect, "/admin", None, 0, None));
         // python-socketio `always_connect` mode.
-        golden(
-            r#"1{"message":"x"}"#,
-            pkt(Disconnect, "/", None, 0, Some(r#"{"message":"x"}"#)),
-        );
-        golden(
-            r#"1/chat,{"message":"x"}"#,
-            pkt(Disconnect, "/chat", None, 0, Some(r#"{"message":"x"}"#)),
-        );
+        golden(r#"1{"message":"x"}"#, pkt(Disconnect, "/", None, 0, Some(r#"{"message":"x"}"#)));
+        golden(r#"1/chat,{"message":"x"}"#, pkt(Disconnect, "/chat", None, 0, Some(r#"{"message":"x"}"#)));
     }
 
     #[test]
@@ -593,59 +517,26 @@ mod tests {
             r#"2/admin,["bar",1,{"a":true}]"#,
             pkt(Event, "/admin", None, 0, Some(r#"["bar",1,{"a":true}]"#)),
         );
-        golden(
-            r#"212["foo"]"#,
-            pkt(Event, "/", Some(12), 0, Some(r#"["foo"]"#)),
-        );
-        golden(
-            r#"20["foo"]"#,
-            pkt(Event, "/", Some(0), 0, Some(r#"["foo"]"#)),
-        );
-        golden(
-            r#"3/admin,13["bar"]"#,
-            pkt(Ack, "/admin", Some(13), 0, Some(r#"["bar"]"#)),
-        );
+        golden(r#"212["foo"]"#, pkt(Event, "/", Some(12), 0, Some(r#"["foo"]"#)));
+        golden(r#"20["foo"]"#, pkt(Event, "/", Some(0), 0, Some(r#"["foo"]"#)));
+        golden(r#"3/admin,13["bar"]"#, pkt(Ack, "/admin", Some(13), 0, Some(r#"["bar"]"#)));
         golden("312[]", pkt(Ack, "/", Some(12), 0, Some("[]")));
         golden(
             r#"2["message",1,"2",{"3":[true]}]"#,
-            pkt(
-                Event,
-                "/",
-                None,
-                0,
-                Some(r#"["message",1,"2",{"3":[true]}]"#),
-            ),
+            pkt(Event, "/", None, 0, Some(r#"["message",1,"2",{"3":[true]}]"#)),
         );
         golden(
             r#"2456["message-with-ack",1,"2",{"3":[false]}]"#,
-            pkt(
-                Event,
-                "/",
-                Some(456),
-                0,
-                Some(r#"["message-with-ack",1,"2",{"3":[false]}]"#),
-            ),
+            pkt(Event, "/", Some(456), 0, Some(r#"["message-with-ack",1,"2",{"3":[false]}]"#)),
         );
-        golden(
-            r#"3456[1,"2",{"3":[false]}]"#,
-            pkt(Ack, "/", Some(456), 0, Some(r#"[1,"2",{"3":[false]}]"#)),
-        );
-        golden(
-            r#"2/admin,1["tellme"]"#,
-            pkt(Event, "/admin", Some(1), 0, Some(r#"["tellme"]"#)),
-        );
+        golden(r#"3456[1,"2",{"3":[false]}]"#, pkt(Ack, "/", Some(456), 0, Some(r#"[1,"2",{"3":[false]}]"#)));
+        golden(r#"2/admin,1["tellme"]"#, pkt(Event, "/admin", Some(1), 0, Some(r#"["tellme"]"#)));
         // rust-socketio's golden packet.
-        golden(
-            r#"3/nsp,1001["event","text"]"#,
-            pkt(Ack, "/nsp", Some(1001), 0, Some(r#"["event","text"]"#)),
-        );
+        golden(r#"3/nsp,1001["event","text"]"#, pkt(Ack, "/nsp", Some(1001), 0, Some(r#"["event","text"]"#)));
         // Numeric event name (JS server >= 3.1).
         golden("2[42,true]", pkt(Event, "/", None, 0, Some("[42,true]")));
         golden("2[-1.5e3]", pkt(Event, "/", None, 0, Some("[-1.5e3]")));
-        golden(
-            &format!("2{}[\"x\"]", u64::MAX),
-            pkt(Event, "/", Some(u64::MAX), 0, Some(r#"["x"]"#)),
-        );
+        golden(&format!("2{}[\"x\"]", u64::MAX), pkt(Event, "/", Some(u64::MAX), 0, Some(r#"["x"]"#)));
     }
 
     #[test]
@@ -655,73 +546,34 @@ mod tests {
         let d = format!(r#"["baz",{ph0}]"#);
         golden(&format!("51-{d}"), pkt(BinaryEvent, "/", None, 1, Some(&d)));
         let d = format!(r#"["baz",{ph0},{ph1}]"#);
-        golden(
-            &format!("52-/admin,{d}"),
-            pkt(BinaryEvent, "/admin", None, 2, Some(&d)),
-        );
+        golden(&format!("52-/admin,{d}"), pkt(BinaryEvent, "/admin", None, 2, Some(&d)));
         let d = format!(r#"["foo",{ph0}]"#);
-        golden(
-            &format!("51-14{d}"),
-            pkt(BinaryEvent, "/", Some(14), 1, Some(&d)),
-        );
+        golden(&format!("51-14{d}"), pkt(BinaryEvent, "/", Some(14), 1, Some(&d)));
         let d = format!(r#"["bar",{ph0}]"#);
-        golden(
-            &format!("61-15{d}"),
-            pkt(BinaryAck, "/", Some(15), 1, Some(&d)),
-        );
+        golden(&format!("61-15{d}"), pkt(BinaryAck, "/", Some(15), 1, Some(&d)));
         let d = format!("[{ph0}]");
-        golden(
-            &format!("61-/admin,1{d}"),
-            pkt(BinaryAck, "/admin", Some(1), 1, Some(&d)),
-        );
+        golden(&format!("61-/admin,1{d}"), pkt(BinaryAck, "/admin", Some(1), 1, Some(&d)));
         let d = format!(r#"["message",{ph0},{ph1}]"#);
-        golden(
-            &format!("52-789{d}"),
-            pkt(BinaryEvent, "/", Some(789), 2, Some(&d)),
-        );
+        golden(&format!("52-789{d}"), pkt(BinaryEvent, "/", Some(789), 2, Some(&d)));
         let d = format!("[{ph0},{ph1}]");
-        golden(
-            &format!("62-789{d}"),
-            pkt(BinaryAck, "/", Some(789), 2, Some(&d)),
-        );
+        golden(&format!("62-789{d}"), pkt(BinaryAck, "/", Some(789), 2, Some(&d)));
         // `0-` is always written for binary types.
-        golden(
-            r#"50-["a"]"#,
-            pkt(BinaryEvent, "/", None, 0, Some(r#"["a"]"#)),
-        );
+        golden(r#"50-["a"]"#, pkt(BinaryEvent, "/", None, 0, Some(r#"["a"]"#)));
         golden("60-3[]", pkt(BinaryAck, "/", Some(3), 0, Some("[]")));
-        golden(
-            r#"59999999999-["a"]"#,
-            pkt(BinaryEvent, "/", None, 9_999_999_999, Some(r#"["a"]"#)),
-        );
+        golden(r#"59999999999-["a"]"#, pkt(BinaryEvent, "/", None, 9_999_999_999, Some(r#"["a"]"#)));
     }
 
     #[test]
     fn lenient_namespace_without_comma() {
-        assert_eq!(
-            decode("0/custom"),
-            Ok(pkt(Connect, "/custom", None, 0, None))
-        );
-        assert_eq!(
-            decode("1/custom"),
-            Ok(pkt(Disconnect, "/custom", None, 0, None))
-        );
-        assert_eq!(
-            decode("0/random"),
-            Ok(pkt(Connect, "/random", None, 0, None))
-        );
+        assert_eq!(decode("0/custom"), Ok(pkt(Connect, "/custom", None, 0, None)));
+        assert_eq!(decode("1/custom"), Ok(pkt(Disconnect, "/custom", None, 0, None)));
+        assert_eq!(decode("0/random"), Ok(pkt(Connect, "/random", None, 0, None)));
         // Encoding is strict: always with the comma.
         assert_eq!(enc(&pkt(Connect, "/custom", None, 0, None)), "0/custom,");
         // SIO4 query in the namespace.
-        assert_eq!(
-            decode("0/admin?token=abc&x=1,"),
-            Ok(pkt(Connect, "/admin?token=abc&x=1", None, 0, None))
-        );
+        assert_eq!(decode("0/admin?token=abc&x=1,"), Ok(pkt(Connect, "/admin?token=abc&x=1", None, 0, None)));
         // An explicit "/" namespace is accepted, and never written.
-        assert_eq!(
-            decode(r#"2/,["a"]"#),
-            Ok(pkt(Event, "/", None, 0, Some(r#"["a"]"#)))
-        );
+        assert_eq!(decode(r#"2/,["a"]"#), Ok(pkt(Event, "/", None, 0, Some(r#"["a"]"#))));
         assert_eq!(enc(&pkt(Event, "", None, 0, Some("[1]"))), "2[1]");
     }
 
@@ -803,15 +655,9 @@ mod tests {
         }
         assert_eq!(decode(""), Err(DecodeError("empty packet")));
         assert_eq!(decode("abc"), Err(DecodeError("unknown packet type")));
-        assert_eq!(
-            decode("2[\"connect\"]"),
-            Err(DecodeError("reserved event name"))
-        );
+        assert_eq!(decode("2[\"connect\"]"), Err(DecodeError("reserved event name")));
         assert_eq!(decode("3[\"x\"]"), Err(DecodeError("ACK without id")));
-        assert_eq!(
-            decode("512345678901-[\"a\"]"),
-            Err(DecodeError("attachment count too long"))
-        );
+        assert_eq!(decode("512345678901-[\"a\"]"), Err(DecodeError("attachment count too long")));
     }
 
     #[test]
@@ -854,16 +700,7 @@ mod tests {
         let parts = split_event(r#"["baz",{"_placeholder":true,"num":0}]"#).unwrap();
         assert_eq!(parts.args(), r#"[{"_placeholder":true,"num":0}]"#);
 
-        for bad in [
-            "",
-            "[]",
-            "{}",
-            "[null]",
-            "[{}]",
-            "[\"a\"",
-            "[\"a\"] 1",
-            "\"a\"",
-        ] {
+        for bad in ["", "[]", "{}", "[null]", "[{}]", "[\"a\"", "[\"a\"] 1", "\"a\""] {
             assert!(split_event(bad).is_err(), "{bad:?}");
         }
     }
@@ -872,43 +709,39 @@ mod tests {
     fn encode_event_examples() {
         let ev = |nsp, id, name, args| {
             let mut out = String::new();
-            encode_event(nsp, id, name, args, &mut out);
+            encode_event(nsp, id, 0, name, args, &mut out);
             out
         };
         assert_eq!(ev("/", None, "foo", "[]"), r#"2["foo"]"#);
         assert_eq!(ev("/", None, "foo", "[ ]"), r#"2["foo"]"#);
         assert_eq!(ev("/", None, "foo", " \n[\t]\r "), r#"2["foo"]"#);
-        assert_eq!(
-            ev("/admin", None, "bar", r#"[1,{"a":true}]"#),
-            r#"2/admin,["bar",1,{"a":true}]"#
-        );
+        assert_eq!(ev("/admin", None, "bar", r#"[1,{"a":true}]"#), r#"2/admin,["bar",1,{"a":true}]"#);
         assert_eq!(ev("/", Some(12), "foo", "[]"), r#"212["foo"]"#);
         assert_eq!(ev("/", Some(0), "foo", "[]"), r#"20["foo"]"#);
-        assert_eq!(
-            ev("/admin", Some(1), "tellme", "[]"),
-            r#"2/admin,1["tellme"]"#
-        );
+        assert_eq!(ev("/admin", Some(1), "tellme", "[]"), r#"2/admin,1["tellme"]"#);
         assert_eq!(ev("/", None, "a", " [ 1 , 2 ] "), r#"2["a",1 , 2]"#);
-        assert_eq!(
-            ev("/", None, "q\"\\\n\u{1}é🎉", "[]"),
-            "2[\"q\\\"\\\\\\n\\u0001é🎉\"]"
-        );
+        assert_eq!(ev("/", None, "q\"\\\n\u{1}é🎉", "[]"), "2[\"q\\\"\\\\\\n\\u0001é🎉\"]");
         // Not bracketed: sent as one argument.
         assert_eq!(ev("/", None, "a", " 5 "), r#"2["a",5]"#);
         assert_eq!(ev("/", None, "a", ""), r#"2["a"]"#);
         // Appends.
         let mut out = String::from("4");
-        encode_event("/", None, "x", "[1]", &mut out);
+        encode_event("/", None, 0, "x", "[1]", &mut out);
         assert_eq!(out, r#"42["x",1]"#);
+        // With attachments: a BINARY_EVENT, as in protocol.md §2.4.
+        let ph = r#"[{"_placeholder":true,"num":0}]"#;
+        let mut out = String::new();
+        encode_event("/", None, 1, "baz", ph, &mut out);
+        assert_eq!(out, r#"51-["baz",{"_placeholder":true,"num":0}]"#);
+        let mut out = String::new();
+        encode_event("/admin", Some(14), 2, "foo", "[]", &mut out);
+        assert_eq!(out, r#"52-/admin,14["foo"]"#);
     }
 
     // ---- property tests ----
 
     fn arb_string() -> impl Strategy<Value = String> {
-        prop_oneof![
-            any::<String>(),
-            "[a-z\"\\\\/ \u{0}-\u{1f}é€🎉\u{2028}]{0,12}",
-        ]
+        prop_oneof![any::<String>(), "[a-z\"\\\\/ \u{0}-\u{1f}é€🎉\u{2028}]{0,12}",]
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {
@@ -949,32 +782,20 @@ mod tests {
     }
 
     fn arb_type() -> impl Strategy<Value = PacketType> {
-        prop::sample::select(vec![
-            Connect,
-            Disconnect,
-            Event,
-            Ack,
-            ConnectError,
-            BinaryEvent,
-            BinaryAck,
-        ])
+        prop::sample::select(vec![Connect, Disconnect, Event, Ack, ConnectError, BinaryEvent, BinaryAck])
     }
 
     /// A payload valid for `ty`, as JSON text.
     fn arb_data(ty: PacketType) -> BoxedStrategy<Option<String>> {
         match ty {
-            Connect | Disconnect => {
-                prop::option::of(arb_object().prop_map(|v| v.to_string())).boxed()
-            }
+            Connect | Disconnect => prop::option::of(arb_object().prop_map(|v| v.to_string())).boxed(),
             Event | BinaryEvent => (arb_event_name(), arb_args())
                 .prop_map(|(name, mut args)| {
                     args.insert(0, name);
                     Some(Value::Array(args).to_string())
                 })
                 .boxed(),
-            Ack | BinaryAck => arb_args()
-                .prop_map(|a| Some(Value::Array(a).to_string()))
-                .boxed(),
+            Ack | BinaryAck => arb_args().prop_map(|a| Some(Value::Array(a).to_string())).boxed(),
             ConnectError => prop_oneof![
                 arb_object().prop_map(|v| Some(v.to_string())),
                 arb_string().prop_map(|s| Some(Value::String(s).to_string())),
@@ -999,28 +820,19 @@ mod tests {
                 Ack | BinaryAck => any::<u64>().prop_map(Some).boxed(),
                 _ => prop::option::of(any::<u64>()).boxed(),
             };
-            let attachments = if ty.is_binary() {
-                (0usize..=9_999_999_999).boxed()
-            } else {
-                Just(0).boxed()
-            };
-            (nsp, id, attachments, arb_data(ty)).prop_map(move |(nsp, id, attachments, data)| {
-                Owned {
-                    ty,
-                    nsp,
-                    id,
-                    attachments,
-                    data,
-                }
+            let attachments = if ty.is_binary() { (0usize..=9_999_999_999).boxed() } else { Just(0).boxed() };
+            (nsp, id, attachments, arb_data(ty)).prop_map(move |(nsp, id, attachments, data)| Owned {
+                ty,
+                nsp,
+                id,
+                attachments,
+                data,
             })
         })
     }
 
     fn arb_wireish() -> impl Strategy<Value = String> {
-        prop_oneof![
-            any::<String>(),
-            "[0-9]{0,3}-?(/[a-z,]{0,4})?[0-9]{0,22}[\\[\\]{}\",:0-9a-z -]{0,16}",
-        ]
+        prop_oneof![any::<String>(), "[0-9]{0,3}-?(/[a-z,]{0,4})?[0-9]{0,22}[\\[\\]{}\",:0-9a-z -]{0,16}",]
     }
 
     proptest! {
@@ -1078,7 +890,7 @@ mod tests {
             };
             let args_text = format!("{pad}{args_text}{pad}");
             let mut out = String::new();
-            encode_event(&nsp, id, &name, &args_text, &mut out);
+            encode_event(&nsp, id, 0, &name, &args_text, &mut out);
             let p = decode(&out).unwrap();
             prop_assert_eq!(p.ty, Event);
             prop_assert_eq!(p.nsp, nsp.as_str());

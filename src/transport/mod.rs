@@ -24,11 +24,7 @@ impl Waker {
         let (tx, rx) = UnixStream::pair()?;
         tx.set_nonblocking(true)?;
         rx.set_nonblocking(true)?;
-        Ok(Waker {
-            tx,
-            rx,
-            pending: AtomicBool::new(false),
-        })
+        Ok(Waker { tx, rx, pending: AtomicBool::new(false) })
     }
 
     /// Makes the next (or current) [`poll`] on [`Waker::fd`] return.
@@ -81,11 +77,7 @@ pub fn poll(
         }
     };
     let mut fds = [
-        libc::pollfd {
-            fd: waker.fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        },
+        libc::pollfd { fd: waker.fd(), events: libc::POLLIN, revents: 0 },
         libc::pollfd {
             fd: fd.unwrap_or(-1),
             events: libc::POLLIN | if want_write { libc::POLLOUT } else { 0 },

@@ -71,12 +71,7 @@ impl WebSocket {
         let mut attempt = tungstenite::client::client_with_config(request, stream, Some(config));
         loop {
             match attempt {
-                Ok((ws, _response)) => {
-                    return Ok(WebSocket {
-                        ws,
-                        flush_pending: false,
-                    })
-                }
+                Ok((ws, _response)) => return Ok(WebSocket { ws, flush_pending: false }),
                 Err(HandshakeError::Failure(e)) => return Err(handshake_error(e)),
                 Err(HandshakeError::Interrupted(mid)) => {
                     let fd = mid.get_ref().get_ref().as_raw_fd();
@@ -95,8 +90,7 @@ impl WebSocket {
                 Ok(Message::Text(t)) => return Ok(Some(Frame::Text(t))),
                 Ok(Message::Binary(b)) => return Ok(Some(Frame::Binary(b))),
                 Ok(Message::Close(frame)) => {
-                    let why = frame
-                        .map(|f| format!("websocket closed by server ({}): {}", f.code, f.reason));
+                    let why = frame.map(|f| format!("websocket closed by server ({}): {}", f.code, f.reason));
                     return Err(TransportError::Closed(
                         why.unwrap_or_else(|| "websocket closed by server".into()),
                     ));
@@ -106,9 +100,7 @@ impl WebSocket {
                     self.flush_pending = true;
                     continue;
                 }
-                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
-                    return Ok(None)
-                }
+                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
                 Err(e) => return Err(ws_error(e)),
             }
         }
@@ -170,8 +162,8 @@ fn wait(
     deadline: Instant,
     abort: &dyn Fn() -> bool,
 ) -> Result<(), TransportError> {
-    let ready = poll(fd, want_write, waker, Some(until))
-        .map_err(|e| TransportError::Failed(e.to_string()))?;
+    let ready =
+        poll(fd, want_write, waker, Some(until)).map_err(|e| TransportError::Failed(e.to_string()))?;
     if ready.woken {
         waker.reset();
     }
@@ -190,9 +182,7 @@ fn tcp_connect(
     waker: &Waker,
     abort: &dyn Fn() -> bool,
 ) -> Result<TcpStream, TransportError> {
-    let host = url
-        .host_str()
-        .ok_or_else(|| TransportError::Failed("URL has no host".into()))?;
+    let host = url.host_str().ok_or_else(|| TransportError::Failed("URL has no host".into()))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let port = url.port_or_known_default().unwrap_or(80);
     let addrs: Vec<SocketAddr> = (host, port)
@@ -217,16 +207,12 @@ fn connect_one(
     abort: &dyn Fn() -> bool,
 ) -> Result<TcpStream, TransportError> {
     let fail = |e: io::Error| TransportError::Failed(format!("cannot connect to {addr}: {e}"));
-    let socket =
-        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(fail)?;
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(fail)?;
     socket.set_nonblocking(true).map_err(fail)?;
     socket.set_tcp_nodelay(true).map_err(fail)?;
     match socket.connect(&addr.into()) {
         Ok(()) => {}
-        Err(e)
-            if e.raw_os_error() == Some(libc::EINPROGRESS)
-                || e.kind() == io::ErrorKind::WouldBlock =>
-        {
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) || e.kind() == io::ErrorKind::WouldBlock => {
             loop {
                 let fd = socket.as_raw_fd();
                 let ready = poll(Some(fd), true, waker, Some(deadline)).map_err(fail)?;
@@ -254,10 +240,8 @@ fn connect_one(
 
 fn build_request(url: &url::Url, headers: &[(String, String)]) -> Result<Request, TransportError> {
     use tungstenite::client::IntoClientRequest;
-    let mut request = url
-        .as_str()
-        .into_client_request()
-        .map_err(|e| TransportError::Failed(e.to_string()))?;
+    let mut request =
+        url.as_str().into_client_request().map_err(|e| TransportError::Failed(e.to_string()))?;
     for (name, value) in headers {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|e| TransportError::Failed(format!("header {name}: {e}")))?;
@@ -301,16 +285,14 @@ fn ws_error(e: tungstenite::Error) -> TransportError {
         tungstenite::Error::Io(e)
             if matches!(
                 e.kind(),
-                io::ErrorKind::UnexpectedEof
-                    | io::ErrorKind::ConnectionReset
-                    | io::ErrorKind::BrokenPipe
+                io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
             ) =>
         {
             TransportError::Closed(format!("connection lost: {e}"))
         }
-        tungstenite::Error::Protocol(
-            tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
-        ) => TransportError::Closed("connection reset by server".into()),
+        tungstenite::Error::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake) => {
+            TransportError::Closed("connection reset by server".into())
+        }
         other => TransportError::Failed(format!("websocket error: {other}")),
     }
 }

@@ -11,6 +11,8 @@ int main(void) {
     sio_result r = SIO_OK;
     sio_event_cb on_event = 0;
     sio_ack_cb on_ack = 0;
+    sio_buffer buffer = {0, 0};
+    (void)buffer;
     (void)on_event;
     (void)on_ack;
     return (int)r + (sio_version() == 0);

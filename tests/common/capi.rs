@@ -64,10 +64,8 @@ pub enum Rec {
 /// Runs a callback body; a panic becomes a `Rec::Failed` on `rec` instead of an abort.
 fn guarded(rec: &Recorder, body: impl FnOnce()) {
     if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
-        let msg = e
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
+        let msg =
+            e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
         rec.push(Rec::Failed(msg.unwrap_or_else(|| "panic".into())));
     }
 }
@@ -123,13 +121,7 @@ impl Recorder {
     }
 
     /// Waits for the `n`-th record matching `pred` and returns it.
-    pub fn expect_n(
-        &self,
-        timeout: Duration,
-        what: &str,
-        n: usize,
-        pred: impl Fn(&Rec) -> bool,
-    ) -> Rec {
+    pub fn expect_n(&self, timeout: Duration, what: &str, n: usize, pred: impl Fn(&Rec) -> bool) -> Rec {
         let deadline = Instant::now() + timeout;
         let mut recs = self.recs.lock().unwrap();
         loop {
@@ -173,12 +165,7 @@ impl Recorder {
                 sio_result::SIO_OK
             );
             assert_eq!(
-                sio_on_connect_error(
-                    socket,
-                    Some(on_connect_error),
-                    self.userdata(),
-                    Some(release)
-                ),
+                sio_on_connect_error(socket, Some(on_connect_error), self.userdata(), Some(release)),
                 sio_result::SIO_OK
             );
         }
@@ -188,13 +175,7 @@ impl Recorder {
     pub fn attach_event(self: &Arc<Self>, socket: *mut sio_socket, event: &str) {
         unsafe {
             assert_eq!(
-                sio_on(
-                    socket,
-                    cs(event).as_ptr(),
-                    Some(on_event),
-                    self.userdata(),
-                    Some(release)
-                ),
+                sio_on(socket, cs(event).as_ptr(), Some(on_event), self.userdata(), Some(release)),
                 sio_result::SIO_OK
             );
         }
@@ -215,6 +196,8 @@ impl Recorder {
                 socket,
                 cs(event).as_ptr(),
                 cs(args).as_ptr(),
+                std::ptr::null(),
+                0,
                 timeout_ms,
                 Some(on_ack),
                 ctx,
@@ -265,7 +248,7 @@ unsafe fn record_event(r: &Recorder, ev: *const sio_event) {
     if wants {
         match *r.mode.lock().unwrap() {
             AckMode::Echo => assert_eq!(
-                unsafe { sio_ack_send(ack, cs(&args_text).as_ptr()) },
+                unsafe { sio_ack_send(ack, cs(&args_text).as_ptr(), std::ptr::null(), 0) },
                 sio_result::SIO_OK
             ),
             AckMode::Keep => r.kept.lock().unwrap().push(SendAck(ack)),
@@ -273,37 +256,17 @@ unsafe fn record_event(r: &Recorder, ev: *const sio_event) {
         }
     }
     let ns = ns_of(unsafe { sio_event_socket(ev) });
-    r.push(Rec::Event {
-        ns,
-        name,
-        args,
-        ack: wants,
-        buffers,
-    });
+    r.push(Rec::Event { ns, name, args, ack: wants, buffers });
 }
 
 unsafe extern "C" fn on_connect(ud: *mut c_void, socket: *mut sio_socket, sid: *const c_char) {
     let r = unsafe { recorder(ud) };
-    guarded(r, || {
-        r.push(Rec::Connect {
-            ns: ns_of(socket),
-            sid: text(sid),
-        })
-    });
+    guarded(r, || r.push(Rec::Connect { ns: ns_of(socket), sid: text(sid) }));
 }
 
-unsafe extern "C" fn on_disconnect(
-    ud: *mut c_void,
-    socket: *mut sio_socket,
-    reason: *const c_char,
-) {
+unsafe extern "C" fn on_disconnect(ud: *mut c_void, socket: *mut sio_socket, reason: *const c_char) {
     let r = unsafe { recorder(ud) };
-    guarded(r, || {
-        r.push(Rec::Disconnect {
-            ns: ns_of(socket),
-            reason: text(reason),
-        })
-    });
+    guarded(r, || r.push(Rec::Disconnect { ns: ns_of(socket), reason: text(reason) }));
 }
 
 unsafe extern "C" fn on_connect_error(
@@ -314,11 +277,7 @@ unsafe extern "C" fn on_connect_error(
 ) {
     let r = unsafe { recorder(ud) };
     guarded(r, || {
-        r.push(Rec::ConnectError {
-            ns: ns_of(socket),
-            message: text(message),
-            data: json(&text(data)),
-        })
+        r.push(Rec::ConnectError { ns: ns_of(socket), message: text(message), data: json(&text(data)) })
     });
 }
 
@@ -326,11 +285,7 @@ unsafe extern "C" fn on_ack(ud: *mut c_void, status: sio_result, reply: *const s
     let ctx = unsafe { Box::from_raw(ud as *mut (Arc<Recorder>, String)) };
     guarded(&ctx.0, || {
         let args = (!reply.is_null()).then(|| json(&text(unsafe { sio_event_args(reply) })));
-        ctx.0.push(Rec::Ack {
-            tag: ctx.1.clone(),
-            status,
-            args,
-        });
+        ctx.0.push(Rec::Ack { tag: ctx.1.clone(), status, args });
     });
 }
 
@@ -375,12 +330,7 @@ impl Client {
     pub fn join(&self, rec: &Arc<Recorder>, nsp: &str, auth: Option<&str>) -> *mut sio_socket {
         let s = self.of(Some(nsp), auth);
         rec.attach(s);
-        assert_eq!(
-            unsafe { sio_socket_connect(s) },
-            sio_result::SIO_OK,
-            "{}",
-            last_error()
-        );
+        assert_eq!(unsafe { sio_socket_connect(s) }, sio_result::SIO_OK, "{}", last_error());
         s
     }
 
@@ -402,7 +352,7 @@ impl Drop for Client {
 }
 
 pub fn emit(socket: *mut sio_socket, event: &str, args: &str) -> sio_result {
-    unsafe { sio_emit(socket, cs(event).as_ptr(), cs(args).as_ptr()) }
+    unsafe { sio_emit(socket, cs(event).as_ptr(), cs(args).as_ptr(), std::ptr::null(), 0) }
 }
 
 pub const T: Duration = Duration::from_secs(10);

@@ -73,13 +73,7 @@ impl TestServer {
                 .expect("spawn stdout reader thread")
         };
 
-        let mut server = TestServer {
-            child,
-            stdin,
-            reader: Some(reader),
-            shared,
-            port: 0,
-        };
+        let mut server = TestServer { child, stdin, reader: Some(reader), shared, port: 0 };
         let listening = server.expect(STARTUP_TIMEOUT, |r| r["type"] == "listening");
         server.port = listening["port"]
             .as_u64()
@@ -122,10 +116,7 @@ impl TestServer {
             if now >= deadline {
                 return None;
             }
-            records = cvar
-                .wait_timeout(records, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            records = cvar.wait_timeout(records, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
         }
     }
 
@@ -137,11 +128,7 @@ impl TestServer {
             Some(record) => record,
             None => {
                 let records = lock_records(&self.shared.0);
-                let status = if records.closed {
-                    "server exited"
-                } else {
-                    "timed out"
-                };
+                let status = if records.closed { "server exited" } else { "timed out" };
                 let seen: Vec<String> = records.list.iter().map(|r| format!("  {r}")).collect();
                 panic!(
                     "expected server record not seen ({status} after waiting up to {timeout:?}); \
@@ -171,9 +158,7 @@ impl Drop for TestServer {
 }
 
 fn server_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("server")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("server")
 }
 
 /// Locks even if a panicking test thread poisoned the mutex.

@@ -6,6 +6,7 @@
 pub mod handshake;
 pub mod heartbeat;
 pub mod packet;
+pub mod payload;
 
 pub use handshake::Handshake;
 pub use heartbeat::Heartbeat;

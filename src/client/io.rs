@@ -266,7 +266,7 @@ impl Io {
         let abort = || shared.shutdown.load(Ordering::Acquire) || shared.closing.load(Ordering::Acquire);
         let deadline = Instant::now() + shared.options.connect_timeout;
         let opened = WebSocket::connect(
-            &shared.endpoint.websocket,
+            &shared.endpoint.url(4, "websocket", None, &[]),
             &shared.options.headers,
             deadline,
             &shared.waker,

@@ -31,16 +31,17 @@ impl Default for Options {
 /// Where the Engine.IO session lives, and the namespace the URL names.
 #[derive(Debug, Clone)]
 pub(crate) struct Endpoint {
-    pub websocket: url::Url,
+    /// `http(s)://host:port/<engine path>/?<user query>`: what every request URL starts from.
+    base: url::Url,
     pub namespace: String,
 }
 
 impl Endpoint {
-    /// Resolves `http://host:port/nsp?k=v` with `opts` into the WebSocket URL of the session.
+    /// Resolves `http://host:port/nsp?k=v` (or `ws://…`) with `opts`.
     pub fn resolve(url: &str, opts: &Options) -> Result<Endpoint, Error> {
         let parsed = url::Url::parse(url).map_err(|e| Error::InvalidUrl(format!("{url}: {e}")))?;
         let scheme = match parsed.scheme() {
-            "http" | "ws" => "ws",
+            "http" | "ws" => "http",
             "https" | "wss" => {
                 return Err(Error::InvalidUrl(format!("{url}: TLS (https/wss) is not supported yet")))
             }
@@ -53,20 +54,45 @@ impl Endpoint {
             check_header(name, value)?;
         }
         let namespace = normalize_namespace(parsed.path())?;
-        let mut ws = parsed.clone();
-        ws.set_scheme(scheme).map_err(|()| Error::InvalidUrl(url.into()))?;
-        ws.set_fragment(None);
-        let path = opts.path.trim_end_matches('/');
-        ws.set_path(&format!("{path}/"));
+        let mut base = parsed.clone();
+        base.set_scheme(scheme).map_err(|()| Error::InvalidUrl(url.into()))?;
+        base.set_fragment(None);
+        base.set_path(&format!("{}/", opts.path.trim_end_matches('/')));
         {
-            let mut q = ws.query_pairs_mut();
+            let mut q = base.query_pairs_mut();
             q.clear();
             for (k, v) in parsed.query_pairs().chain(opts.query.iter().map(|(k, v)| (k.into(), v.into()))) {
                 q.append_pair(&k, &v);
             }
-            q.append_pair("EIO", "4").append_pair("transport", "websocket");
         }
-        Ok(Endpoint { websocket: ws, namespace })
+        Ok(Endpoint { base, namespace })
+    }
+
+    /// Whether the server is reached over TLS.
+    pub fn is_secure(&self) -> bool {
+        self.base.scheme() == "https"
+    }
+
+    /// The URL of one request: Engine.IO revision `eio`, `transport` (`"websocket"`, with a
+    /// `ws(s)` scheme, or `"polling"`), and the session id once there is one. `extra` query
+    /// pairs follow (e.g. the cache buster `t`).
+    pub fn url(&self, eio: u8, transport: &str, sid: Option<&str>, extra: &[(&str, &str)]) -> url::Url {
+        let mut url = self.base.clone();
+        if transport == "websocket" {
+            // Infallible: http(s) and ws(s) are all "special" schemes.
+            let _ = url.set_scheme(if self.is_secure() { "wss" } else { "ws" });
+        }
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("EIO", if eio == 3 { "3" } else { "4" }).append_pair("transport", transport);
+            if let Some(sid) = sid {
+                q.append_pair("sid", sid);
+            }
+            for (k, v) in extra {
+                q.append_pair(k, v);
+            }
+        }
+        url
     }
 }
 
@@ -98,8 +124,12 @@ mod tests {
         let ep = Endpoint::resolve("http://127.0.0.1:3000/admin?x=1", &opts).unwrap();
         assert_eq!(ep.namespace, "/admin");
         assert_eq!(
-            ep.websocket.as_str(),
+            ep.url(4, "websocket", None, &[]).as_str(),
             "ws://127.0.0.1:3000/socket.io/?x=1&token=a+b&EIO=4&transport=websocket"
+        );
+        assert_eq!(
+            ep.url(3, "polling", Some("s1d"), &[("t", "x")]).as_str(),
+            "http://127.0.0.1:3000/socket.io/?x=1&token=a+b&EIO=3&transport=polling&sid=s1d&t=x"
         );
     }
 
@@ -108,7 +138,10 @@ mod tests {
         let opts = Options { path: "/custom/".into(), ..Options::default() };
         let ep = Endpoint::resolve("ws://localhost", &opts).unwrap();
         assert_eq!(ep.namespace, "/");
-        assert_eq!(ep.websocket.as_str(), "ws://localhost/custom/?EIO=4&transport=websocket");
+        assert_eq!(
+            ep.url(4, "websocket", None, &[]).as_str(),
+            "ws://localhost/custom/?EIO=4&transport=websocket"
+        );
     }
 
     #[test]

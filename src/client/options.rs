@@ -4,6 +4,19 @@ use std::time::Duration;
 
 use crate::Error;
 
+/// Which transports a client uses (`protocol.md` §1.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TransportMode {
+    /// HTTP long-polling first, then an upgrade to WebSocket if the server offers it (the JS
+    /// client's default).
+    #[default]
+    Auto,
+    /// WebSocket only.
+    WebSocket,
+    /// HTTP long-polling only.
+    Polling,
+}
+
 /// How to reach the server. `Default` gives the JS client's defaults.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -15,6 +28,8 @@ pub struct Options {
     pub headers: Vec<(String, String)>,
     /// Time allowed for the Engine.IO handshake of a connection (TCP, WebSocket and OPEN).
     pub connect_timeout: Duration,
+    /// Which transports to use.
+    pub transport: TransportMode,
 }
 
 impl Default for Options {
@@ -24,6 +39,7 @@ impl Default for Options {
             query: Vec::new(),
             headers: Vec::new(),
             connect_timeout: Duration::from_secs(20),
+            transport: TransportMode::default(),
         }
     }
 }

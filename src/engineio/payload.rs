@@ -16,7 +16,7 @@ use super::packet::{self, DecodeError, PacketType};
 const SEPARATOR: char = '\x1e';
 
 /// At most this many packets per POST: python-engineio refuses bodies with more (§1.6.1).
-pub const DEFAULT_MAX_PACKETS: usize = 16;
+pub(crate) const DEFAULT_MAX_PACKETS: usize = 16;
 
 /// Engine.IO protocol revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -118,6 +118,25 @@ typedef enum sio_result {
 } sio_result;
 
 /**
+ * The transports a client may use (`sio_options_set_transport`).
+ */
+typedef enum sio_transport {
+  /**
+   * HTTP long-polling first, then an upgrade to WebSocket when the server offers it: works
+   * through proxies that refuse WebSocket (the JS client's default, and ours).
+   */
+  SIO_TRANSPORT_AUTO = 0,
+  /**
+   * WebSocket only: one connection, lowest overhead.
+   */
+  SIO_TRANSPORT_WEBSOCKET = 1,
+  /**
+   * HTTP long-polling only.
+   */
+  SIO_TRANSPORT_POLLING = 2,
+} sio_transport;
+
+/**
  * The right to answer one ack request of the server: send it with `sio_ack_send` or drop it
  * with `sio_ack_free`.
  */
@@ -255,6 +274,14 @@ enum sio_result sio_options_add_header(struct sio_options *opts,
  * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID` (0).
  */
 enum sio_result sio_options_set_connect_timeout(struct sio_options *opts, uint32_t timeout_ms);
+
+/**
+ * Chooses the transports (a `sio_transport` value; default `SIO_TRANSPORT_AUTO`).
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID`
+ * (not a `sio_transport` value).
+ */
+enum sio_result sio_options_set_transport(struct sio_options *opts, int transport);
 
 /**
  * Creates a client for `url` (`http://host:port/namespace?query`, or `ws://`) and starts its

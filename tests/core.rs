@@ -7,6 +7,7 @@ use std::time::Duration;
 use common::capi::*;
 use common::TestServer;
 use serde_json::json;
+use sio::ffi::sio_transport::*;
 use sio::ffi::*;
 
 fn is_connect(ns: &str) -> impl Fn(&Rec) -> bool + '_ {
@@ -86,7 +87,7 @@ fn url_path_names_the_default_namespace_and_query_and_headers_are_sent() {
     assert_eq!(unsafe { sio_socket_connect(s) }, sio_result::SIO_OK);
     rec.expect(T, "connect /a", is_connect("/a"));
     let engine = server.expect(T, |r| r["type"] == "engine_connection");
-    assert_eq!(engine["transport"], "websocket");
+    assert_eq!(engine["transport"], "polling", "auto mode starts with long-polling");
     assert_eq!(engine["query"]["token"], "a b&c");
     assert_eq!(engine["query"]["from"], "url");
     assert_eq!(engine["query"]["EIO"], "4");
@@ -96,19 +97,34 @@ fn url_path_names_the_default_namespace_and_query_and_headers_are_sent() {
 #[test]
 fn custom_engine_path_is_used() {
     let server = TestServer::start(&[]);
+    // A path the server does not serve: the WebSocket handshake is refused at once, a polling
+    // GET is never answered (the connect timeout ends it).
+    for (transport, timeout) in [(SIO_TRANSPORT_WEBSOCKET, 5000), (SIO_TRANSPORT_AUTO, 500)] {
+        let opts = sio_options_new();
+        unsafe {
+            assert_eq!(sio_options_set_path(opts, cs("/wrong").as_ptr()), sio_result::SIO_OK);
+            assert_eq!(sio_options_set_transport(opts, transport as i32), sio_result::SIO_OK);
+            assert_eq!(sio_options_set_connect_timeout(opts, timeout), sio_result::SIO_OK);
+        }
+        let client = Client::connect_with(&server.url(), opts);
+        unsafe { sio_options_free(opts) };
+        let rec = Recorder::new(AckMode::Echo);
+        client.join(&rec, "/", None);
+        let Rec::ConnectError { message, .. } =
+            rec.expect(T, "connect_error", |r| matches!(r, Rec::ConnectError { .. }))
+        else {
+            unreachable!()
+        };
+        if transport == SIO_TRANSPORT_WEBSOCKET {
+            assert!(message.contains("websocket handshake"), "{message}");
+        } else {
+            assert!(message.contains("timeout") || message.contains("timed out"), "{message}");
+        }
+        assert_eq!(client.wait(5000), sio_result::SIO_OK, "a failed connection closes the client");
+    }
     let opts = sio_options_new();
-    unsafe { assert_eq!(sio_options_set_path(opts, cs("/wrong").as_ptr()), sio_result::SIO_OK) };
-    let client = Client::connect_with(&server.url(), opts);
+    assert_eq!(unsafe { sio_options_set_transport(opts, 3) }, sio_result::SIO_ERR_INVALID);
     unsafe { sio_options_free(opts) };
-    let rec = Recorder::new(AckMode::Echo);
-    client.join(&rec, "/", None);
-    let Rec::ConnectError { message, .. } =
-        rec.expect(T, "connect_error", |r| matches!(r, Rec::ConnectError { .. }))
-    else {
-        unreachable!()
-    };
-    assert!(message.contains("websocket handshake"), "{message}");
-    assert_eq!(client.wait(5000), sio_result::SIO_OK, "a failed connection closes the client");
 }
 
 #[test]

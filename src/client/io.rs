@@ -11,11 +11,12 @@ use super::event::AckRequest;
 use super::namespace::{Namespace, Status};
 use super::shared::{AckResult, AckTarget, Command, Dispatch, Outgoing, Shared};
 use super::Event;
+use crate::client::options::TransportMode;
 use crate::engineio::{self, Handshake, Heartbeat};
 use crate::socketio::binary::{Feed, Reassembler};
 use crate::socketio::{self, PacketType};
-use crate::transport::websocket::{Frame, TransportError};
-use crate::transport::{poll, WebSocket};
+use crate::transport::polling::Requests;
+use crate::transport::{poll, Connection, Frame, Polling, TransportError, WebSocket};
 use crate::Error;
 
 /// A binary packet whose attachments are still arriving.
@@ -28,7 +29,7 @@ struct PendingBinary {
 }
 
 struct Session {
-    ws: WebSocket,
+    conn: Connection,
     heartbeat: Heartbeat,
     binary: Option<PendingBinary>,
 }
@@ -45,6 +46,8 @@ pub(crate) struct Io {
     lost: Option<&'static str>,
     last_request: u64,
     settled: u64,
+    /// The HTTP client of the polling transport (connection pool, cookies), made on first use.
+    agent: Option<ureq::Agent>,
 }
 
 impl Io {
@@ -59,6 +62,7 @@ impl Io {
             lost: None,
             last_request: 0,
             settled: 0,
+            agent: None,
         }
     }
 
@@ -72,11 +76,11 @@ impl Io {
             }
             if !wanted {
                 if let Some(s) = self.session.take() {
-                    s.ws.close();
+                    s.conn.close();
                 }
             }
             if let Some(s) = &mut self.session {
-                if let Err(e) = s.ws.flush() {
+                if let Err(e) = s.conn.flush() {
                     self.lost = Some(reason(&e));
                 }
             }
@@ -91,7 +95,7 @@ impl Io {
             self.shared.dispatch(&mut self.out);
 
             let (fd, want_write) = match &self.session {
-                Some(s) => (Some(s.ws.fd()), s.ws.wants_write()),
+                Some(s) => s.conn.poll_fd(),
                 None => (None, false),
             };
             let deadline = self.next_deadline();
@@ -105,7 +109,8 @@ impl Io {
             if ready.woken {
                 self.shared.waker.reset();
             }
-            if ready.readable {
+            // Polling reports arrive through the waker, WebSocket frames through the socket.
+            if ready.readable || ready.woken {
                 self.read_frames();
             }
             let now = Instant::now();
@@ -242,9 +247,9 @@ impl Io {
     /// so nothing can come between them.
     fn send(&mut self, packet: Outgoing) {
         let Some(s) = &mut self.session else { return };
-        let mut result = s.ws.write_text(packet.text);
+        let mut result = s.conn.write_text(packet.text);
         for a in packet.attachments {
-            result = result.and_then(|()| s.ws.write_binary(a));
+            result = result.and_then(|()| s.conn.write_binary(a));
         }
         if let Err(e) = result {
             self.lost.get_or_insert(reason(&e));
@@ -259,24 +264,27 @@ impl Io {
         self.write(frame);
     }
 
-    /// Opens the WebSocket and reads the OPEN packet; on failure every joining namespace gets
+    /// Opens the Engine.IO session with the configured transports (and, in `auto` mode, upgrades
+    /// polling to WebSocket when the server offers it); on failure every joining namespace gets
     /// `connect_error`.
     fn open_session(&mut self) {
         let shared = self.shared.clone();
         let abort = || shared.shutdown.load(Ordering::Acquire) || shared.closing.load(Ordering::Acquire);
         let deadline = Instant::now() + shared.options.connect_timeout;
-        let opened = WebSocket::connect(
-            &shared.endpoint.url(4, "websocket", None, &[]),
-            &shared.options.headers,
-            deadline,
-            &shared.waker,
-            &abort,
-        )
-        .and_then(|ws| read_open(ws, deadline, &shared, &abort));
+        let opened = match shared.options.transport {
+            TransportMode::WebSocket => self.open_websocket(None, deadline, &abort).and_then(|mut conn| {
+                let hs = read_open(&mut conn, deadline, &shared, &abort)?;
+                Ok((conn, hs, Vec::new()))
+            }),
+            TransportMode::Polling | TransportMode::Auto => self.open_polling(deadline, &abort),
+        };
         match opened {
-            Ok((ws, hs)) => {
+            Ok((conn, hs, early)) => {
                 let heartbeat = Heartbeat::new(hs.ping_interval, hs.ping_timeout, Instant::now());
-                self.session = Some(Session { ws, heartbeat, binary: None });
+                self.session = Some(Session { conn, heartbeat, binary: None });
+                for frame in early {
+                    self.on_frame(frame);
+                }
                 for ns in 0..self.namespaces.len() {
                     if matches!(self.namespaces[ns].status, Status::Connecting { .. }) {
                         self.send_connect(ns);
@@ -303,10 +311,92 @@ impl Io {
         }
     }
 
+    fn open_websocket(
+        &self,
+        sid: Option<&str>,
+        deadline: Instant,
+        abort: &dyn Fn() -> bool,
+    ) -> Result<Connection, TransportError> {
+        let shared = &self.shared;
+        let url = shared.endpoint.url(4, "websocket", sid, &[]);
+        let ws = WebSocket::connect(&url, &shared.options.headers, deadline, &shared.waker, abort)?;
+        Ok(Connection::WebSocket(ws))
+    }
+
+    /// The polling handshake, then (in `auto` mode) the upgrade probe (`protocol.md` §1.8, done
+    /// before polling starts, as python-engineio does: no GET is parked, so no noop dance).
+    /// Returns the connection, the handshake, and the frames that came with the OPEN packet.
+    fn open_polling(
+        &mut self,
+        deadline: Instant,
+        abort: &dyn Fn() -> bool,
+    ) -> Result<(Connection, Handshake, Vec<Frame>), TransportError> {
+        let shared = self.shared.clone();
+        let endpoint = shared.endpoint.clone();
+        let requests = Requests {
+            agent: self.http_agent(),
+            headers: shared.options.headers.clone(),
+            url: Arc::new(move |sid, t| endpoint.url(4, "polling", sid, &[("t", t)]).to_string()),
+        };
+        let timeout = deadline.saturating_duration_since(Instant::now());
+        let mut conn = Connection::Polling(Polling::open(requests, shared.waker.clone(), timeout)?);
+        let hs = read_open(&mut conn, deadline, &shared, abort)?;
+        let mut early = Vec::new();
+        while let Some(frame) = conn.read()? {
+            early.push(frame);
+        }
+        if shared.options.transport == TransportMode::Auto && hs.upgrades.iter().any(|u| u == "websocket") {
+            match self.probe(&hs.sid, deadline, abort) {
+                Ok(ws) => return Ok((ws, hs, early)),
+                Err(TransportError::Aborted) => return Err(TransportError::Aborted),
+                // The session stays on polling, with nothing lost.
+                Err(_) => {}
+            }
+        }
+        if let Connection::Polling(p) = &mut conn {
+            let request_timeout = hs.ping_interval + hs.ping_timeout + std::time::Duration::from_secs(5);
+            p.start(&hs.sid, hs.max_payload, request_timeout)?;
+        }
+        Ok((conn, hs, early))
+    }
+
+    /// Opens a WebSocket for session `sid` and upgrades to it: `2probe`, `3probe`, `5`.
+    fn probe(
+        &self,
+        sid: &str,
+        deadline: Instant,
+        abort: &dyn Fn() -> bool,
+    ) -> Result<Connection, TransportError> {
+        let mut ws = self.open_websocket(Some(sid), deadline, abort)?;
+        ws.write_text("2probe".into())?;
+        ws.flush()?;
+        match next_frame(&mut ws, deadline, &self.shared, abort)? {
+            Frame::Text(t) if t.as_str() == "3probe" => {}
+            _ => return Err(TransportError::Failed("the upgrade probe was not answered".into())),
+        }
+        ws.write_text("5".into())?;
+        ws.flush()?;
+        Ok(ws)
+    }
+
+    /// The HTTP agent of this client (connection pool and cookie jar), made on first use.
+    fn http_agent(&mut self) -> ureq::Agent {
+        self.agent
+            .get_or_insert_with(|| {
+                ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_connect(Some(self.shared.options.connect_timeout))
+                    .proxy(None)
+                    .build()
+                    .into()
+            })
+            .clone()
+    }
+
     /// The session broke: every namespace learns why.
     fn lose(&mut self, why: &'static str) {
         if let Some(s) = self.session.take() {
-            s.ws.close();
+            s.conn.close();
         }
         for ns in 0..self.namespaces.len() {
             match self.namespaces[ns].status {
@@ -324,9 +414,8 @@ impl Io {
     fn read_frames(&mut self) {
         loop {
             let Some(s) = &mut self.session else { return };
-            match s.ws.read() {
-                Ok(Some(Frame::Text(text))) => self.on_text(&text),
-                Ok(Some(Frame::Binary(data))) => self.on_binary(data.into()),
+            match s.conn.read() {
+                Ok(Some(frame)) => self.on_frame(frame),
                 Ok(None) => return,
                 Err(e) => {
                     self.lost.get_or_insert(reason(&e));
@@ -336,6 +425,13 @@ impl Io {
             if self.lost.is_some() {
                 return;
             }
+        }
+    }
+
+    fn on_frame(&mut self, frame: Frame) {
+        match frame {
+            Frame::Text(text) => self.on_text(&text),
+            Frame::Binary(data) => self.on_binary(data.into()),
         }
     }
 
@@ -515,7 +611,7 @@ impl Io {
     /// runs the callbacks the dispatch thread did not).
     fn stop(mut self) {
         if let Some(s) = self.session.take() {
-            s.ws.close();
+            s.conn.close();
         }
         self.shared.take_commands(&mut self.commands);
         let mut orphans: Vec<AckTarget> = Vec::new();
@@ -534,44 +630,47 @@ impl Io {
     }
 }
 
-/// Waits for the OPEN packet that starts every WebSocket-only session.
-fn read_open(
-    mut ws: WebSocket,
+/// Waits for the next frame of a connection being opened.
+fn next_frame(
+    conn: &mut Connection,
     deadline: Instant,
     shared: &Shared,
     abort: &dyn Fn() -> bool,
-) -> Result<(WebSocket, Handshake), TransportError> {
+) -> Result<Frame, TransportError> {
     loop {
-        match ws.read()? {
-            Some(Frame::Text(text)) => {
-                let p = engineio::packet::decode(&text).map_err(|e| TransportError::Failed(e.to_string()))?;
-                if p.ty != engineio::PacketType::Open {
-                    return Err(TransportError::Failed(format!(
-                        "expected the Engine.IO OPEN packet, got {:?}",
-                        p.ty
-                    )));
-                }
-                let hs = Handshake::parse(p.data).map_err(|e| TransportError::Failed(e.to_string()))?;
-                return Ok((ws, hs));
-            }
-            Some(Frame::Binary(_)) => {
-                return Err(TransportError::Failed("expected the Engine.IO OPEN packet, got binary".into()))
-            }
-            None => {
-                let ready = poll(Some(ws.fd()), false, &shared.waker, Some(deadline))
-                    .map_err(|e| TransportError::Failed(e.to_string()))?;
-                if ready.woken {
-                    shared.waker.reset();
-                }
-                if abort() {
-                    return Err(TransportError::Aborted);
-                }
-                if !ready.readable && Instant::now() >= deadline {
-                    return Err(TransportError::Timeout);
-                }
-            }
+        if let Some(frame) = conn.read()? {
+            return Ok(frame);
+        }
+        let (fd, _) = conn.poll_fd();
+        let ready = poll(fd, false, &shared.waker, Some(deadline))
+            .map_err(|e| TransportError::Failed(e.to_string()))?;
+        if ready.woken {
+            shared.waker.reset();
+        }
+        if abort() {
+            return Err(TransportError::Aborted);
+        }
+        if !ready.readable && !ready.woken && Instant::now() >= deadline {
+            return Err(TransportError::Timeout);
         }
     }
+}
+
+/// Waits for the OPEN packet that starts every session.
+fn read_open(
+    conn: &mut Connection,
+    deadline: Instant,
+    shared: &Shared,
+    abort: &dyn Fn() -> bool,
+) -> Result<Handshake, TransportError> {
+    let Frame::Text(text) = next_frame(conn, deadline, shared, abort)? else {
+        return Err(TransportError::Failed("expected the Engine.IO OPEN packet, got binary".into()));
+    };
+    let p = engineio::packet::decode(&text).map_err(|e| TransportError::Failed(e.to_string()))?;
+    if p.ty != engineio::PacketType::Open {
+        return Err(TransportError::Failed(format!("expected the Engine.IO OPEN packet, got {:?}", p.ty)));
+    }
+    Handshake::parse(p.data).map_err(|e| TransportError::Failed(e.to_string()))
 }
 
 /// `4` + a Socket.IO packet without ack id or attachments.

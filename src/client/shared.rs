@@ -92,7 +92,7 @@ struct Lifecycle {
 pub(crate) struct Shared {
     pub endpoint: Endpoint,
     pub options: Options,
-    pub waker: Waker,
+    pub waker: Arc<Waker>,
     commands: Mutex<Vec<Command>>,
     /// `sio_client_free` started: the I/O thread stops, no new callback starts.
     pub shutdown: AtomicBool,
@@ -115,7 +115,7 @@ impl Shared {
         Ok(Shared {
             endpoint,
             options,
-            waker: Waker::new().map_err(|e| Error::Io(e.to_string()))?,
+            waker: Arc::new(Waker::new().map_err(|e| Error::Io(e.to_string()))?),
             commands: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
             closing: AtomicBool::new(false),

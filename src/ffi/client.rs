@@ -1,11 +1,11 @@
 //! `sio_options`, `sio_client` and the calls that create, wait for and free a client.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int};
 use std::time::Duration;
 
 use super::error::{to_code, Failure};
 use super::{ffi_boundary, obj_arg, opt_str_arg, sio_result, str_arg};
-use crate::client::options::check_header;
+use crate::client::options::{check_header, TransportMode};
 use crate::{Client, Options};
 
 /// Connection options: build with `sio_options_new`, pass to `sio_connect`, free with
@@ -146,6 +146,39 @@ pub unsafe extern "C" fn sio_options_set_connect_timeout(
                 o.connect_timeout = Duration::from_millis(timeout_ms.into());
                 Ok(())
             }) })
+    }
+}
+
+/// The transports a client may use (`sio_options_set_transport`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum sio_transport {
+    /// HTTP long-polling first, then an upgrade to WebSocket when the server offers it: works
+    /// through proxies that refuse WebSocket (the JS client's default, and ours).
+    SIO_TRANSPORT_AUTO = 0,
+    /// WebSocket only: one connection, lowest overhead.
+    SIO_TRANSPORT_WEBSOCKET = 1,
+    /// HTTP long-polling only.
+    SIO_TRANSPORT_POLLING = 2,
+}
+
+/// Chooses the transports (a `sio_transport` value; default `SIO_TRANSPORT_AUTO`).
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID`
+/// (not a `sio_transport` value).
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_transport(opts: *mut sio_options, transport: c_int) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`.
+        to_code(unsafe { with_options(opts, |o| {
+            o.transport = match transport {
+                0 => TransportMode::Auto,
+                1 => TransportMode::WebSocket,
+                2 => TransportMode::Polling,
+                other => return Err(Failure::new(sio_result::SIO_ERR_INVALID, format!("{other} is not a sio_transport"))),
+            };
+            Ok(())
+        }) })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Blocking-free I/O at the edge: the WebSocket transport, the waker that lets other threads
 //! interrupt the I/O thread, and `poll(2)`.
 
+pub mod polling;
 pub mod websocket;
 
 use std::io::{self, Read, Write};
@@ -9,7 +10,64 @@ use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-pub use websocket::WebSocket;
+pub use polling::Polling;
+pub use websocket::{Frame, TransportError, WebSocket};
+
+/// The transport of an Engine.IO session: one interface over WebSocket and long-polling.
+pub enum Connection {
+    WebSocket(WebSocket),
+    Polling(Polling),
+}
+
+impl Connection {
+    /// The next frame received; `Ok(None)` when nothing more can be read now.
+    pub fn read(&mut self) -> Result<Option<Frame>, TransportError> {
+        match self {
+            Connection::WebSocket(c) => c.read(),
+            Connection::Polling(c) => c.read(),
+        }
+    }
+
+    /// Queues an Engine.IO text packet.
+    pub fn write_text(&mut self, text: String) -> Result<(), TransportError> {
+        match self {
+            Connection::WebSocket(c) => c.write_text(text),
+            Connection::Polling(c) => c.write_text(text),
+        }
+    }
+
+    /// Queues a binary message.
+    pub fn write_binary(&mut self, data: Vec<u8>) -> Result<(), TransportError> {
+        match self {
+            Connection::WebSocket(c) => c.write_binary(data),
+            Connection::Polling(c) => c.write_binary(data),
+        }
+    }
+
+    /// Sends what is queued, as far as possible now.
+    pub fn flush(&mut self) -> Result<(), TransportError> {
+        match self {
+            Connection::WebSocket(c) => c.flush(),
+            Connection::Polling(c) => c.flush(),
+        }
+    }
+
+    /// The descriptor to `poll` (WebSocket only: polling reports through the waker), and
+    /// whether to wait for it to become writable.
+    pub fn poll_fd(&self) -> (Option<RawFd>, bool) {
+        match self {
+            Connection::WebSocket(c) => (Some(c.fd()), c.wants_write()),
+            Connection::Polling(_) => (None, false),
+        }
+    }
+
+    pub fn close(self) {
+        match self {
+            Connection::WebSocket(c) => c.close(),
+            Connection::Polling(c) => c.close(),
+        }
+    }
+}
 
 /// Wakes the I/O thread out of [`poll`]. Cheap when already woken: one atomic swap.
 #[derive(Debug)]

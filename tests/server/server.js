@@ -52,6 +52,7 @@ function toRecord(value) {
 
 // The inverse of toRecord: `{"_binary":"<base64>"}` objects become Buffers.
 function fromRecord(value) {
+  if (Buffer.isBuffer(value)) return value;
   if (Array.isArray(value)) return value.map(fromRecord);
   if (value !== null && typeof value === "object") {
     const keys = Object.keys(value);
@@ -68,6 +69,7 @@ const httpServer = http.createServer();
 const io = new Server(httpServer, { pingInterval: opts.pingInterval, pingTimeout: opts.pingTimeout });
 
 io.engine.on("connection", (rawSocket) => {
+  rawSocket.on("upgrade", (transport) => record({ type: "upgrade", transport: transport.name }));
   record({
     type: "engine_connection",
     transport: rawSocket.transport.name,

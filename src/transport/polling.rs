@@ -1,0 +1,355 @@
+//! HTTP long-polling (`protocol.md` §1.6). A reader thread keeps at most one GET parked and a
+//! writer thread sends at most one POST at a time; both are blocking `ureq` calls, reported to
+//! the I/O thread through an inbox and the waker. The I/O thread never blocks on HTTP.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::websocket::{Frame, TransportError};
+use super::Waker;
+use crate::engineio::payload::{self, Encoder, PayloadPacket, Revision, DEFAULT_MAX_PACKETS};
+use crate::engineio::PacketType;
+
+/// Largest response body read (the server's own limit is usually 1 MB).
+const MAX_BODY: u64 = 256 << 20;
+
+/// Builds a request URL from the session id (None: the handshake) and a cache buster.
+pub type UrlFn = Arc<dyn Fn(Option<&str>, &str) -> String + Send + Sync>;
+
+/// How to make the requests of one session.
+#[derive(Clone)]
+pub struct Requests {
+    pub agent: ureq::Agent,
+    pub headers: Vec<(String, String)>,
+    pub url: UrlFn,
+}
+
+/// What the HTTP threads report.
+enum Report {
+    Payload(Vec<PayloadPacket<'static>>),
+    PostDone,
+    Failed(TransportError),
+}
+
+#[derive(Default)]
+struct Inbox {
+    reports: VecDeque<Report>,
+    /// Text packets of the last payload not yet handed out.
+    pending: VecDeque<Frame>,
+}
+
+struct State {
+    inbox: Mutex<Inbox>,
+    /// The next POST body for the writer thread; `None` when idle.
+    post: Mutex<Option<String>>,
+    post_ready: Condvar,
+    /// Set once the reader may start polling (after the handshake and any upgrade attempt).
+    polling: Mutex<Option<String>>,
+    polling_ready: Condvar,
+    stop: AtomicBool,
+    waker: Arc<Waker>,
+}
+
+impl State {
+    fn report(&self, r: Report) {
+        self.inbox.lock().reports.push_back(r);
+        self.waker.wake();
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+}
+
+/// A long-polling session as the I/O thread sees it.
+pub struct Polling {
+    state: Arc<State>,
+    requests: Requests,
+    outbox: VecDeque<(PacketType, Option<String>, Option<Vec<u8>>)>,
+    post_in_flight: bool,
+    max_payload: Option<u64>,
+    failed: Option<TransportError>,
+}
+
+/// A fresh cache-busting value for the `t` query parameter.
+fn cache_buster() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{:x}{:x}", nanos as u64, COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+fn http_error(what: &str, e: ureq::Error) -> TransportError {
+    match e {
+        ureq::Error::Timeout(_) => TransportError::Failed(format!("{what} timed out")),
+        e => TransportError::Failed(format!("{what} failed: {e}")),
+    }
+}
+
+fn get(requests: &Requests, sid: Option<&str>, timeout: Option<Duration>) -> Result<String, TransportError> {
+    let url = (requests.url)(sid, &cache_buster());
+    let mut req = requests.agent.get(&url);
+    for (k, v) in &requests.headers {
+        req = req.header(k, v);
+    }
+    let mut resp =
+        req.config().timeout_global(timeout).build().call().map_err(|e| http_error("polling GET", e))?;
+    let status = resp.status();
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(MAX_BODY)
+        .read_to_string()
+        .map_err(|e| http_error("polling GET", e))?;
+    if status != 200 {
+        return Err(TransportError::Failed(format!(
+            "polling GET: HTTP {}: {}",
+            status.as_u16(),
+            body.trim()
+        )));
+    }
+    Ok(body)
+}
+
+fn post(requests: &Requests, sid: &str, body: String, timeout: Duration) -> Result<(), TransportError> {
+    let url = (requests.url)(Some(sid), &cache_buster());
+    let mut req = requests.agent.post(&url).header("Content-Type", "text/plain;charset=UTF-8");
+    for (k, v) in &requests.headers {
+        req = req.header(k, v);
+    }
+    let mut resp = req
+        .config()
+        .timeout_global(Some(timeout))
+        .build()
+        .send(body)
+        .map_err(|e| http_error("polling POST", e))?;
+    let status = resp.status();
+    if status != 200 {
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        return Err(TransportError::Failed(format!(
+            "polling POST: HTTP {}: {}",
+            status.as_u16(),
+            text.trim()
+        )));
+    }
+    Ok(())
+}
+
+impl Polling {
+    /// Starts the handshake GET on the reader thread; its payload (the OPEN packet first) comes
+    /// out of [`Polling::read`]. The reader then waits for [`Polling::start`].
+    pub fn open(requests: Requests, waker: Arc<Waker>, timeout: Duration) -> Result<Polling, TransportError> {
+        let state = Arc::new(State {
+            inbox: Mutex::new(Inbox::default()),
+            post: Mutex::new(None),
+            post_ready: Condvar::new(),
+            polling: Mutex::new(None),
+            polling_ready: Condvar::new(),
+            stop: AtomicBool::new(false),
+            waker,
+        });
+        let (st, req) = (state.clone(), requests.clone());
+        std::thread::Builder::new()
+            .name("sio-poll-get".into())
+            .spawn(move || reader(&st, &req, timeout))
+            .map_err(|e| TransportError::Failed(format!("cannot start a thread: {e}")))?;
+        Ok(Polling {
+            state,
+            requests,
+            outbox: VecDeque::new(),
+            post_in_flight: false,
+            max_payload: None,
+            failed: None,
+        })
+    }
+
+    /// Starts polling session `sid` (GETs and POSTs), each request allowed `timeout` (longer
+    /// than the server's ping interval + timeout, so that a parked GET is never cut short).
+    pub fn start(
+        &mut self,
+        sid: &str,
+        max_payload: Option<u64>,
+        timeout: Duration,
+    ) -> Result<(), TransportError> {
+        self.max_payload = max_payload;
+        *self.state.polling.lock() = Some(sid.to_owned());
+        self.state.polling_ready.notify_all();
+        let (st, req, sid) = (self.state.clone(), self.requests.clone(), sid.to_owned());
+        std::thread::Builder::new()
+            .name("sio-poll-post".into())
+            .spawn(move || writer(&st, &req, &sid, timeout))
+            .map_err(|e| TransportError::Failed(format!("cannot start a thread: {e}")))?;
+        Ok(())
+    }
+
+    /// The next packet received, as a WebSocket-like frame; `Ok(None)` when none is waiting.
+    pub fn read(&mut self) -> Result<Option<Frame>, TransportError> {
+        loop {
+            let mut inbox = self.state.inbox.lock();
+            if let Some(frame) = inbox.pending.pop_front() {
+                return Ok(Some(frame));
+            }
+            match inbox.reports.pop_front() {
+                None => return Ok(None),
+                Some(Report::Failed(e)) => return Err(e),
+                Some(Report::PostDone) => {
+                    drop(inbox);
+                    self.post_in_flight = false;
+                    self.flush()?;
+                }
+                Some(Report::Payload(packets)) => {
+                    inbox.pending.extend(packets.into_iter().map(|p| match p {
+                        PayloadPacket::Text(ty, data) => {
+                            let mut text = String::with_capacity(data.len() + 1);
+                            text.push(char::from(ty.as_char()));
+                            text.push_str(&data);
+                            Frame::Text(text.into())
+                        }
+                        PayloadPacket::Binary(data) => Frame::Binary(data.into()),
+                    }));
+                }
+            }
+        }
+    }
+
+    /// Queues an Engine.IO text packet (`<type digit><data>`).
+    pub fn write_text(&mut self, text: String) -> Result<(), TransportError> {
+        let ty = text.bytes().next().and_then(PacketType::from_char).unwrap_or(PacketType::Message);
+        let data = text.get(1..).unwrap_or_default().to_owned();
+        self.outbox.push_back((ty, Some(data), None));
+        Ok(())
+    }
+
+    /// Queues a binary message.
+    pub fn write_binary(&mut self, data: Vec<u8>) -> Result<(), TransportError> {
+        self.outbox.push_back((PacketType::Message, None, Some(data)));
+        Ok(())
+    }
+
+    /// Hands what is queued to the writer thread as one POST, unless one is in flight.
+    pub fn flush(&mut self) -> Result<(), TransportError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        if self.post_in_flight || self.outbox.is_empty() || self.state.polling.lock().is_none() {
+            return Ok(());
+        }
+        let mut enc = Encoder::new(Revision::V4, self.max_payload, DEFAULT_MAX_PACKETS);
+        while let Some((ty, text, bin)) = self.outbox.front() {
+            let fits = match (text, bin) {
+                (Some(t), _) => enc.push_text(*ty, t),
+                (None, Some(b)) => enc.push_binary(b),
+                (None, None) => true,
+            };
+            if !fits {
+                break;
+            }
+            self.outbox.pop_front();
+        }
+        *self.state.post.lock() = Some(enc.finish());
+        self.state.post_ready.notify_all();
+        self.post_in_flight = true;
+        Ok(())
+    }
+
+    /// Ends the session: tells the server (a `1` packet, which also ends its parked GET) and
+    /// lets the HTTP threads finish on their own; they touch nothing of the client.
+    pub fn close(mut self) {
+        self.outbox.clear();
+        let sid = self.state.polling.lock().clone();
+        self.state.stop.store(true, Ordering::Release);
+        self.state.post_ready.notify_all();
+        self.state.polling_ready.notify_all();
+        if let Some(sid) = sid {
+            let requests = self.requests.clone();
+            let _ = std::thread::Builder::new()
+                .name("sio-poll-close".into())
+                .spawn(move || post(&requests, &sid, "1".into(), Duration::from_secs(2)));
+        }
+    }
+}
+
+impl Drop for Polling {
+    fn drop(&mut self) {
+        self.state.stop.store(true, Ordering::Release);
+        self.state.post_ready.notify_all();
+        self.state.polling_ready.notify_all();
+    }
+}
+
+/// The reader thread: the handshake GET, then (once started) one parked GET after another.
+fn reader(state: &State, requests: &Requests, timeout: Duration) {
+    let handshake = get(requests, None, Some(timeout));
+    if !deliver(state, handshake) {
+        return;
+    }
+    let (sid, timeout) = {
+        let mut polling = state.polling.lock();
+        loop {
+            if state.stopped() {
+                return;
+            }
+            if let Some(sid) = polling.clone() {
+                break (sid, timeout);
+            }
+            state.polling_ready.wait(&mut polling);
+        }
+    };
+    while !state.stopped() {
+        if !deliver(state, get(requests, Some(&sid), Some(timeout))) {
+            return;
+        }
+    }
+}
+
+/// Decodes and reports one GET's payload; false when polling must stop (error or close).
+fn deliver(state: &State, body: Result<String, TransportError>) -> bool {
+    if state.stopped() {
+        return false;
+    }
+    let decoded = body.and_then(|b| {
+        payload::decode(Revision::V4, &b)
+            .map(|ps| ps.into_iter().map(PayloadPacket::into_owned).collect::<Vec<_>>())
+            .map_err(|e| TransportError::Failed(e.to_string()))
+    });
+    match decoded {
+        Ok(packets) => {
+            let closing = packets.iter().any(|p| matches!(p, PayloadPacket::Text(PacketType::Close, _)));
+            state.report(Report::Payload(packets));
+            !closing
+        }
+        Err(e) => {
+            state.report(Report::Failed(e));
+            false
+        }
+    }
+}
+
+/// The writer thread: one POST at a time, as the I/O thread hands them over.
+fn writer(state: &State, requests: &Requests, sid: &str, timeout: Duration) {
+    loop {
+        let body = {
+            let mut post = state.post.lock();
+            loop {
+                if state.stopped() {
+                    return;
+                }
+                if let Some(body) = post.take() {
+                    break body;
+                }
+                state.post_ready.wait(&mut post);
+            }
+        };
+        match post(requests, sid, body, timeout) {
+            Ok(()) => state.report(Report::PostDone),
+            Err(e) => {
+                state.report(Report::Failed(e));
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The same session over each transport: WebSocket only, long-polling only, and polling
+//! upgraded to WebSocket (`auto`), against the real socket.io server.
+
+mod common;
+
+use std::time::Duration;
+
+use common::capi::*;
+use common::TestServer;
+use serde_json::json;
+use sio::ffi::sio_transport::*;
+use sio::ffi::*;
+
+fn client(server: &TestServer, transport: sio_transport) -> Client {
+    let opts = sio_options_new();
+    unsafe { assert_eq!(sio_options_set_transport(opts, transport as i32), sio_result::SIO_OK) };
+    let c = Client::connect_with(&server.url(), opts);
+    unsafe { sio_options_free(opts) };
+    c
+}
+
+fn event<'a>(name: &'a str) -> impl Fn(&Rec) -> bool + 'a {
+    move |r| matches!(r, Rec::Event { name: e, .. } if e == name)
+}
+
+/// Namespaces, events both ways (text and binary), acks both ways, then a clean close.
+fn exercise(server: &TestServer, transport: sio_transport) {
+    let rec = Recorder::new(AckMode::Echo);
+    let c = client(server, transport);
+    let s = c.join(&rec, "/", None);
+    let a = c.join(&rec, "/a", None);
+    rec.expect(
+        T,
+        "welcome /a",
+        |r| matches!(r, Rec::Event { ns, name, .. } if ns == "/a" && name == "welcome"),
+    );
+    let args = json!(["ünïcödé 🎉 中文", { "n": [1, 2.5, null] }]);
+    assert_eq!(emit(a, "echo", &args.to_string()), sio_result::SIO_OK);
+    let Rec::Event { args: back, .. } = rec.expect(T, "echo", event("echo")) else { unreachable!() };
+    assert_eq!(back, args);
+    // Many emits in a row: batched into POSTs on polling, all in order.
+    for i in 0..100 {
+        assert_eq!(emit(s, "n", &format!("[{i}]")), sio_result::SIO_OK);
+    }
+    server.expect(T, |r| r["type"] == "event" && r["args"] == json!([99]));
+    let got: Vec<i64> = server
+        .records()
+        .iter()
+        .filter(|r| r["type"] == "event" && r["event"] == "n")
+        .map(|r| r["args"][0].as_i64().unwrap())
+        .collect();
+    assert_eq!(got, (0..100).collect::<Vec<_>>());
+    // Binary both ways, with an ack.
+    let data = [7u8, 0, 255];
+    let bufs = [sio_buffer { data: data.as_ptr(), len: data.len() }];
+    let mut reply = std::ptr::null_mut();
+    let r = unsafe {
+        sio_call(
+            s,
+            cs("binary").as_ptr(),
+            cs(r#"[{"_placeholder":true,"num":0}]"#).as_ptr(),
+            bufs.as_ptr(),
+            1,
+            5000,
+            &mut reply,
+        )
+    };
+    assert_eq!(r, sio_result::SIO_OK, "{}", last_error());
+    assert_eq!(unsafe { sio_event_buffer_count(reply) }, 1);
+    unsafe { sio_event_free(reply) };
+    server.expect(T, |r| {
+        r["type"] == "event" && r["event"] == "binary" && r["args"] == json!([{ "_binary": "BwD/" }])
+    });
+    let Rec::Event { buffers, .. } = rec.expect(T, "binary", event("binary")) else { unreachable!() };
+    assert_eq!(buffers, vec![data.to_vec()]);
+    // The server asks, we answer.
+    emit(s, "ask", r#"["q"]"#);
+    let reply = server.expect(T, |r| r["type"] == "ask_reply" || r["type"] == "ask_timeout");
+    assert_eq!(reply["args"], json!(["q"]));
+    // Clean close.
+    assert_eq!(unsafe { sio_client_close(c.ptr) }, sio_result::SIO_OK);
+    assert_eq!(c.wait(5000), sio_result::SIO_OK);
+    server.expect(T, |r| r["type"] == "disconnect" && r["ns"] == "/a");
+}
+
+#[test]
+fn websocket_only() {
+    let server = TestServer::start(&[]);
+    exercise(&server, SIO_TRANSPORT_WEBSOCKET);
+    let engine = server.expect(T, |r| r["type"] == "engine_connection");
+    assert_eq!(engine["transport"], "websocket");
+    assert!(server.records().iter().all(|r| r["type"] != "upgrade"));
+}
+
+#[test]
+fn polling_only() {
+    let server = TestServer::start(&[]);
+    exercise(&server, SIO_TRANSPORT_POLLING);
+    let engine = server.expect(T, |r| r["type"] == "engine_connection");
+    assert_eq!(engine["transport"], "polling");
+    assert!(server.records().iter().all(|r| r["type"] != "upgrade"), "polling only must never upgrade");
+}
+
+#[test]
+fn auto_starts_with_polling_and_upgrades() {
+    let server = TestServer::start(&[]);
+    exercise(&server, SIO_TRANSPORT_AUTO);
+    let engine = server.expect(T, |r| r["type"] == "engine_connection");
+    assert_eq!(engine["transport"], "polling");
+    server.expect(T, |r| r["type"] == "upgrade" && r["transport"] == "websocket");
+}
+
+#[test]
+fn polling_keeps_the_session_across_many_ping_cycles() {
+    let server = TestServer::start(&["--ping-interval", "100", "--ping-timeout", "200"]);
+    let rec = Recorder::new(AckMode::Echo);
+    let c = client(&server, SIO_TRANSPORT_POLLING);
+    let s = c.join(&rec, "/", None);
+    rec.expect(T, "connect", |r| matches!(r, Rec::Connect { .. }));
+    std::thread::sleep(Duration::from_millis(1500));
+    emit(s, "echo", r#"["alive"]"#);
+    rec.expect(T, "echo", event("echo"));
+    assert_eq!(rec.count(|r| matches!(r, Rec::Disconnect { .. })), 0, "{:?}", rec.records());
+    assert!(server.records().iter().all(|r| r["type"] != "disconnect"));
+}
+
+#[test]
+fn polling_server_close_and_kick_are_reported() {
+    let server = TestServer::start(&[]);
+    let rec = Recorder::new(AckMode::Echo);
+    let c = client(&server, SIO_TRANSPORT_POLLING);
+    let s = c.join(&rec, "/", None);
+    rec.expect(T, "connect", |r| matches!(r, Rec::Connect { .. }));
+    emit(s, "kick", "[]");
+    let r = rec.expect(T, "kick", |r| matches!(r, Rec::Disconnect { .. }));
+    assert_eq!(r, Rec::Disconnect { ns: "/".into(), reason: "io server disconnect".into() });
+    assert_eq!(c.wait(5000), sio_result::SIO_OK);
+    assert_eq!(unsafe { sio_socket_connect(s) }, sio_result::SIO_OK);
+    rec.expect_n(T, "connect again", 2, |r| matches!(r, Rec::Connect { .. }));
+    emit(s, "close", "[]");
+    let r = rec.expect_n(T, "close", 2, |r| matches!(r, Rec::Disconnect { .. }));
+    assert_eq!(r, Rec::Disconnect { ns: "/".into(), reason: "transport close".into() });
+}

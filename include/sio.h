@@ -137,6 +137,25 @@ typedef enum sio_transport {
 } sio_transport;
 
 /**
+ * The protocol revisions a client may speak (`sio_options_set_protocol`).
+ */
+typedef enum sio_protocol {
+  /**
+   * Engine.IO v4 / Socket.IO v5 first, and v3 / v4 if the server turns out to be a
+   * socket.io 2.x server: the user never needs to know the server's version.
+   */
+  SIO_PROTOCOL_AUTO = 0,
+  /**
+   * Engine.IO v3 / Socket.IO v4: socket.io 2.x, 3.x/4.x with `allowEIO3`, python-socketio 4.
+   */
+  SIO_PROTOCOL_V3 = 3,
+  /**
+   * Engine.IO v4 / Socket.IO v5: socket.io 3.x and 4.x, python-socketio 5.
+   */
+  SIO_PROTOCOL_V4 = 4,
+} sio_protocol;
+
+/**
  * The right to answer one ack request of the server: send it with `sio_ack_send` or drop it
  * with `sio_ack_free`.
  */
@@ -282,6 +301,14 @@ enum sio_result sio_options_set_connect_timeout(struct sio_options *opts, uint32
  * (not a `sio_transport` value).
  */
 enum sio_result sio_options_set_transport(struct sio_options *opts, int transport);
+
+/**
+ * Chooses the protocol revision (a `sio_protocol` value; default `SIO_PROTOCOL_AUTO`).
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID`
+ * (not a `sio_protocol` value).
+ */
+enum sio_result sio_options_set_protocol(struct sio_options *opts, int protocol);
 
 /**
  * Creates a client for `url` (`http://host:port/namespace?query`, or `ws://`) and starts its

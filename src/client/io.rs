@@ -11,8 +11,9 @@ use super::event::AckRequest;
 use super::namespace::{Namespace, Status};
 use super::shared::{AckResult, AckTarget, Command, Dispatch, Outgoing, Shared};
 use super::Event;
-use crate::client::options::TransportMode;
-use crate::engineio::{self, Handshake, Heartbeat};
+use crate::client::options::{ProtocolMode, TransportMode};
+use crate::engineio::payload::Revision;
+use crate::engineio::{self, Beat, Handshake, Heartbeat};
 use crate::socketio::binary::{Feed, Reassembler};
 use crate::socketio::{self, PacketType};
 use crate::transport::polling::Requests;
@@ -32,6 +33,11 @@ struct Session {
     conn: Connection,
     heartbeat: Heartbeat,
     binary: Option<PendingBinary>,
+    rev: Revision,
+    /// The Engine.IO session id (Socket.IO v4 derives socket ids from it).
+    sid: String,
+    /// Socket.IO v4: the server connected `/` by itself (its `40` came before we asked).
+    root_connected: bool,
 }
 
 pub(crate) struct Io {
@@ -48,12 +54,17 @@ pub(crate) struct Io {
     settled: u64,
     /// The HTTP client of the polling transport (connection pool, cookies), made on first use.
     agent: Option<ureq::Agent>,
+    /// The revision the next session opens with; in `auto` mode it becomes v3 for good once
+    /// the server shows it is a socket.io 2.x server.
+    revision: Revision,
+    /// The current session must be replaced by a v3 one (auto mode met a v2 server).
+    reopen_v3: bool,
 }
 
 impl Io {
     pub fn new(shared: Arc<Shared>) -> Io {
         Io {
-            shared,
+            shared: shared.clone(),
             namespaces: Vec::new(),
             session: None,
             timers: BinaryHeap::new(),
@@ -63,6 +74,8 @@ impl Io {
             last_request: 0,
             settled: 0,
             agent: None,
+            revision: if shared.options.protocol == ProtocolMode::V3 { Revision::V3 } else { Revision::V4 },
+            reopen_v3: false,
         }
     }
 
@@ -114,8 +127,16 @@ impl Io {
                 self.read_frames();
             }
             let now = Instant::now();
-            if self.session.as_ref().is_some_and(|s| s.heartbeat.is_expired(now)) {
-                self.lost.get_or_insert("ping timeout");
+            match self.session.as_mut().map(|s| s.heartbeat.poll(now)) {
+                Some(Beat::Dead) => {
+                    self.lost.get_or_insert("ping timeout");
+                }
+                Some(Beat::SendPing) => self.write("2".to_owned()),
+                Some(Beat::Idle) | None => {}
+            }
+            if self.reopen_v3 {
+                self.reopen_v3 = false;
+                self.reopen_as_v3();
             }
             self.expire_acks(now);
         }
@@ -123,7 +144,7 @@ impl Io {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        let ping = self.session.as_ref().map(|s| s.heartbeat.deadline());
+        let ping = self.session.as_ref().map(|s| s.heartbeat.next_wakeup());
         let ack = self.timers.peek().map(|Reverse((t, _, _))| *t);
         match (ping, ack) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -248,7 +269,12 @@ impl Io {
     fn send(&mut self, packet: Outgoing) {
         let Some(s) = &mut self.session else { return };
         let mut result = s.conn.write_text(packet.text);
-        for a in packet.attachments {
+        let prefix = s.rev == Revision::V3 && matches!(s.conn, Connection::WebSocket(_));
+        for mut a in packet.attachments {
+            if prefix {
+                // Engine.IO v3 WebSocket binary frames start with the message type byte.
+                a.insert(0, 4);
+            }
             result = result.and_then(|()| s.conn.write_binary(a));
         }
         if let Err(e) = result {
@@ -257,10 +283,29 @@ impl Io {
     }
 
     fn send_connect(&mut self, ns: usize) {
+        let Some(s) = &self.session else { return };
+        let (rev, root_connected) = (s.rev, s.root_connected);
         let n = &mut self.namespaces[ns];
         n.status = Status::Connecting { sent: true };
         let auth = n.socket.auth.lock().clone();
-        let frame = packet_frame(PacketType::Connect, &n.socket.nsp, auth.as_deref());
+        let frame = match rev {
+            Revision::V4 => packet_frame(PacketType::Connect, &n.socket.nsp, auth.as_deref()),
+            // Socket.IO v4: `/` is joined by the server itself.
+            Revision::V3 if n.socket.nsp == "/" => {
+                if root_connected {
+                    self.on_connect_reply(ns, None);
+                }
+                return;
+            }
+            // Socket.IO v4: auth travels as a query string on the namespace.
+            Revision::V3 => {
+                let nsp = match auth.as_deref().map(auth_query) {
+                    Some(q) if !q.is_empty() => format!("{}?{q}", n.socket.nsp),
+                    _ => n.socket.nsp.clone(),
+                };
+                packet_frame(PacketType::Connect, &nsp, None)
+            }
+        };
         self.write(frame);
     }
 
@@ -271,24 +316,29 @@ impl Io {
         let shared = self.shared.clone();
         let abort = || shared.shutdown.load(Ordering::Acquire) || shared.closing.load(Ordering::Acquire);
         let deadline = Instant::now() + shared.options.connect_timeout;
-        let opened = match shared.options.transport {
-            TransportMode::WebSocket => self.open_websocket(None, deadline, &abort).and_then(|mut conn| {
-                let hs = read_open(&mut conn, deadline, &shared, &abort)?;
-                Ok((conn, hs, Vec::new()))
-            }),
-            TransportMode::Polling | TransportMode::Auto => self.open_polling(deadline, &abort),
-        };
+        let mut opened = self.open_transport(deadline, &abort);
+        if matches!(opened, Err(TransportError::Revision3)) && shared.options.protocol == ProtocolMode::Auto {
+            self.revision = Revision::V3;
+            opened = self.open_transport(deadline, &abort);
+        }
         match opened {
             Ok((conn, hs, early)) => {
-                let heartbeat = Heartbeat::new(hs.ping_interval, hs.ping_timeout, Instant::now());
-                self.session = Some(Session { conn, heartbeat, binary: None });
-                for frame in early {
-                    self.on_frame(frame);
-                }
+                let now = Instant::now();
+                let heartbeat = match self.revision {
+                    Revision::V4 => Heartbeat::new(hs.ping_interval, hs.ping_timeout, now),
+                    Revision::V3 => Heartbeat::new_v3(hs.ping_interval, hs.ping_timeout, now),
+                };
+                let (rev, sid) = (self.revision, hs.sid);
+                self.session =
+                    Some(Session { conn, heartbeat, binary: None, rev, sid, root_connected: false });
                 for ns in 0..self.namespaces.len() {
                     if matches!(self.namespaces[ns].status, Status::Connecting { .. }) {
                         self.send_connect(ns);
                     }
+                }
+                // After the CONNECTs: a v2 server's `40` for `/` may have come with the OPEN.
+                for frame in early {
+                    self.on_frame(frame);
                 }
             }
             Err(TransportError::Aborted) => {}
@@ -311,6 +361,36 @@ impl Io {
         }
     }
 
+    /// Opens the configured transports with the current revision.
+    fn open_transport(
+        &mut self,
+        deadline: Instant,
+        abort: &dyn Fn() -> bool,
+    ) -> Result<(Connection, Handshake, Vec<Frame>), TransportError> {
+        match self.shared.options.transport {
+            TransportMode::WebSocket => {
+                let mut conn = self.open_websocket(None, deadline, abort)?;
+                let hs = read_open(&mut conn, deadline, &self.shared, abort)?;
+                Ok((conn, hs, Vec::new()))
+            }
+            TransportMode::Polling | TransportMode::Auto => self.open_polling(deadline, abort),
+        }
+    }
+
+    /// Auto mode met a socket.io 2.x server on a v4 session: drop it quietly (nobody was told
+    /// of it yet) and open a v3 one for the same namespaces.
+    fn reopen_as_v3(&mut self) {
+        self.revision = Revision::V3;
+        if let Some(s) = self.session.take() {
+            s.conn.close();
+        }
+        for n in &mut self.namespaces {
+            if matches!(n.status, Status::Connecting { .. }) {
+                n.status = Status::Connecting { sent: false };
+            }
+        }
+    }
+
     fn open_websocket(
         &self,
         sid: Option<&str>,
@@ -318,7 +398,7 @@ impl Io {
         abort: &dyn Fn() -> bool,
     ) -> Result<Connection, TransportError> {
         let shared = &self.shared;
-        let url = shared.endpoint.url(4, "websocket", sid, &[]);
+        let url = shared.endpoint.url(self.revision.number(), "websocket", sid, &[]);
         let ws = WebSocket::connect(&url, &shared.options.headers, deadline, &shared.waker, abort)?;
         Ok(Connection::WebSocket(ws))
     }
@@ -333,13 +413,18 @@ impl Io {
     ) -> Result<(Connection, Handshake, Vec<Frame>), TransportError> {
         let shared = self.shared.clone();
         let endpoint = shared.endpoint.clone();
+        let rev = self.revision;
         let requests = Requests {
             agent: self.http_agent(),
             headers: shared.options.headers.clone(),
-            url: Arc::new(move |sid, t| endpoint.url(4, "polling", sid, &[("t", t)]).to_string()),
+            url: Arc::new(move |sid, t| match rev {
+                Revision::V4 => endpoint.url(4, "polling", sid, &[("t", t)]).to_string(),
+                // Base64 binary in text payloads, so that binary-mode payloads are the exception.
+                Revision::V3 => endpoint.url(3, "polling", sid, &[("t", t), ("b64", "1")]).to_string(),
+            }),
         };
         let timeout = deadline.saturating_duration_since(Instant::now());
-        let mut conn = Connection::Polling(Polling::open(requests, shared.waker.clone(), timeout)?);
+        let mut conn = Connection::Polling(Polling::open(requests, shared.waker.clone(), timeout, rev)?);
         let hs = read_open(&mut conn, deadline, &shared, abort)?;
         let mut early = Vec::new();
         while let Some(frame) = conn.read()? {
@@ -440,6 +525,12 @@ impl Io {
             self.lost.get_or_insert("transport error");
             return;
         };
+        if let Some(s) = &mut self.session {
+            s.heartbeat.on_packet(Instant::now());
+            if packet.ty == engineio::PacketType::Pong {
+                s.heartbeat.on_pong(Instant::now());
+            }
+        }
         match packet.ty {
             engineio::PacketType::Ping => {
                 if let Some(s) = &mut self.session {
@@ -463,8 +554,17 @@ impl Io {
         }
     }
 
-    fn on_binary(&mut self, data: Vec<u8>) {
+    fn on_binary(&mut self, mut data: Vec<u8>) {
         let Some(s) = &mut self.session else { return };
+        s.heartbeat.on_packet(Instant::now());
+        if s.rev == Revision::V3 && matches!(s.conn, Connection::WebSocket(_)) {
+            // Engine.IO v3 WebSocket binary frames start with the message type byte.
+            if data.first() != Some(&4) {
+                self.lost.get_or_insert("transport error");
+                return;
+            }
+            data.remove(0);
+        }
         let Some(pending) = &mut s.binary else {
             self.lost.get_or_insert("parse error");
             return;
@@ -484,6 +584,11 @@ impl Io {
         let ns = self.namespaces.iter().position(|n| n.socket.nsp == p.nsp);
         match p.ty {
             PacketType::Connect => {
+                if p.nsp == "/" {
+                    if let Some(s) = &mut self.session {
+                        s.root_connected = true;
+                    }
+                }
                 if let Some(ns) = ns {
                     self.on_connect_reply(ns, p.data);
                 }
@@ -530,19 +635,34 @@ impl Io {
         if !matches!(self.namespaces[ns].status, Status::Connecting { sent: true }) {
             return;
         }
-        let Some(reply) = data.and_then(|d| serde_json::from_str::<Reply>(d).ok()) else {
-            let n = &mut self.namespaces[ns];
-            n.status = Status::Idle;
-            let message = "the CONNECT reply has no sid: is this a Socket.IO v2 server?";
-            self.out.push(Dispatch::ConnectError(n.socket.clone(), message.into(), "null".into()));
-            return;
+        let Some(session) = &self.session else { return };
+        let sid = match data.and_then(|d| serde_json::from_str::<Reply>(d).ok()) {
+            Some(reply) => reply.sid,
+            // Socket.IO v4 sends no id: the JS 2.x client derives it from the Engine.IO sid.
+            None if session.rev == Revision::V3 => match self.namespaces[ns].socket.nsp.as_str() {
+                "/" => session.sid.clone(),
+                nsp => format!("{nsp}#{}", session.sid),
+            },
+            None if self.shared.options.protocol == ProtocolMode::Auto => {
+                // A socket.io 2.x server answered a v4 client: start again in v3.
+                self.reopen_v3 = true;
+                return;
+            }
+            None => {
+                let n = &mut self.namespaces[ns];
+                n.status = Status::Idle;
+                let message =
+                    "the CONNECT reply has no sid: is this a socket.io 2.x server? (protocol is set to v4)";
+                self.out.push(Dispatch::ConnectError(n.socket.clone(), message.into(), "null".into()));
+                return;
+            }
         };
         let n = &mut self.namespaces[ns];
         n.status = Status::Connected;
         n.connection += 1;
         let buffered = std::mem::take(&mut n.send_buffer);
         self.out.extend(n.receive_buffer.drain(..).map(Dispatch::Event));
-        self.out.push(Dispatch::Connect(n.socket.clone(), reply.sid));
+        self.out.push(Dispatch::Connect(n.socket.clone(), sid));
         for (packet, _) in buffered {
             self.send(packet);
         }
@@ -671,6 +791,22 @@ fn read_open(
         return Err(TransportError::Failed(format!("expected the Engine.IO OPEN packet, got {:?}", p.ty)));
     }
     Handshake::parse(p.data).map_err(|e| TransportError::Failed(e.to_string()))
+}
+
+/// Socket.IO v4 namespace auth: the auth object as a query string (`token=abc&n=1`); string
+/// values as they are, others as JSON text.
+fn auth_query(auth: &str) -> String {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(auth) else {
+        return String::new();
+    };
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in map {
+        match v {
+            serde_json::Value::String(s) => q.append_pair(&k, &s),
+            other => q.append_pair(&k, &other.to_string()),
+        };
+    }
+    q.finish()
 }
 
 /// `4` + a Socket.IO packet without ack id or attachments.

@@ -17,6 +17,19 @@ pub enum TransportMode {
     Polling,
 }
 
+/// Which Engine.IO / Socket.IO protocol revision to speak (`protocol.md` §2.1, §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProtocolMode {
+    /// Engine.IO v4 + Socket.IO v5 first; Engine.IO v3 + Socket.IO v4 when the server turns out
+    /// to be a socket.io 2.x server.
+    #[default]
+    Auto,
+    /// Engine.IO v3 + Socket.IO v4 only (socket.io 2.x, or 3.x/4.x with `allowEIO3`).
+    V3,
+    /// Engine.IO v4 + Socket.IO v5 only (socket.io 3.x and 4.x).
+    V4,
+}
+
 /// How to reach the server. `Default` gives the JS client's defaults.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -30,6 +43,8 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// Which transports to use.
     pub transport: TransportMode,
+    /// Which protocol revision to speak.
+    pub protocol: ProtocolMode,
 }
 
 impl Default for Options {
@@ -40,6 +55,7 @@ impl Default for Options {
             headers: Vec::new(),
             connect_timeout: Duration::from_secs(20),
             transport: TransportMode::default(),
+            protocol: ProtocolMode::default(),
         }
     }
 }

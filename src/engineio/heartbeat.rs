@@ -1,5 +1,7 @@
-//! The Engine.IO v4 heartbeat (`protocol.md` §1.5): the server pings, the client answers with a
-//! pong, and the connection is dead after `pingInterval + pingTimeout` without a ping.
+//! The Engine.IO heartbeat (`protocol.md` §1.5). v4: the server pings, the client answers with a
+//! pong, and the connection is dead after `pingInterval + pingTimeout` without a ping. v3: the
+//! client pings every `pingInterval` and the server must answer within `pingTimeout`; any packet
+//! received proves the connection alive for `pingInterval + pingTimeout`.
 
 use std::time::{Duration, Instant};
 
@@ -11,13 +13,83 @@ pub struct Heartbeat {
     /// The handshake or the last ping.
     last: Instant,
     deadline: Instant,
+    /// Engine.IO v3 only: the client's own pings.
+    client_pings: Option<ClientPings>,
+}
+
+#[derive(Debug, Clone)]
+struct ClientPings {
+    interval: Duration,
+    timeout: Duration,
+    /// When to send the next ping; `None` while a pong is awaited.
+    next: Option<Instant>,
+}
+
+/// What the heartbeat asks of the caller at some instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Beat {
+    /// Nothing to do.
+    Idle,
+    /// Send a ping (`2`) now (v3).
+    SendPing,
+    /// The connection is dead: `ping timeout`.
+    Dead,
 }
 
 impl Heartbeat {
     /// Starts the timer at the handshake.
     pub fn new(ping_interval: Duration, ping_timeout: Duration, now: Instant) -> Heartbeat {
         let window = ping_interval.saturating_add(ping_timeout);
-        Heartbeat { window, last: now, deadline: add_saturating(now, window) }
+        Heartbeat { window, last: now, deadline: add_saturating(now, window), client_pings: None }
+    }
+
+    /// The Engine.IO v3 heartbeat: the client pings every `ping_interval` from the handshake on.
+    pub fn new_v3(ping_interval: Duration, ping_timeout: Duration, now: Instant) -> Heartbeat {
+        let mut hb = Heartbeat::new(ping_interval, ping_timeout, now);
+        hb.client_pings = Some(ClientPings {
+            interval: ping_interval,
+            timeout: ping_timeout,
+            next: Some(add_saturating(now, ping_interval)),
+        });
+        hb
+    }
+
+    /// Any packet arrived: with v3 it proves the connection alive (as the JS 2.x client does).
+    pub fn on_packet(&mut self, now: Instant) {
+        if self.client_pings.is_some() {
+            self.on_ping(now);
+        }
+    }
+
+    /// A pong arrived (v3): the next ping is due `ping_interval` from now.
+    pub fn on_pong(&mut self, now: Instant) {
+        if let Some(c) = &mut self.client_pings {
+            c.next = Some(add_saturating(now, c.interval));
+        }
+    }
+
+    /// What to do at `now`; call it when [`Heartbeat::next_wakeup`] comes.
+    pub fn poll(&mut self, now: Instant) -> Beat {
+        if now >= self.deadline {
+            return Beat::Dead;
+        }
+        match &mut self.client_pings {
+            Some(c) if c.next.is_some_and(|t| now >= t) => {
+                c.next = None;
+                // The pong must come within pingTimeout.
+                self.deadline = self.deadline.min(add_saturating(now, c.timeout));
+                Beat::SendPing
+            }
+            _ => Beat::Idle,
+        }
+    }
+
+    /// The next instant at which [`Heartbeat::poll`] may have something to do.
+    pub fn next_wakeup(&self) -> Instant {
+        match self.client_pings.as_ref().and_then(|c| c.next) {
+            Some(t) => t.min(self.deadline),
+            None => self.deadline,
+        }
     }
 
     /// A ping arrived: re-arms the deadline. The caller answers with a pong.
@@ -111,6 +183,33 @@ mod tests {
         let hb = Heartbeat::new(Duration::ZERO, Duration::ZERO, t0);
         assert_eq!(hb.deadline(), t0);
         assert!(hb.is_expired(t0));
+    }
+
+    #[test]
+    fn v3_client_pings_and_waits_for_the_pong() {
+        let t0 = Instant::now();
+        let mut hb = Heartbeat::new_v3(ms(1000), ms(500), t0);
+        assert_eq!(hb.next_wakeup(), t0 + ms(1000));
+        assert_eq!(hb.poll(t0 + ms(999)), Beat::Idle);
+        assert_eq!(hb.poll(t0 + ms(1000)), Beat::SendPing);
+        // Waiting for the pong: no second ping, dead after pingTimeout.
+        assert_eq!(hb.next_wakeup(), t0 + ms(1500));
+        assert_eq!(hb.poll(t0 + ms(1200)), Beat::Idle);
+        hb.on_packet(t0 + ms(1300)); // the pong arrives...
+        hb.on_pong(t0 + ms(1300));
+        assert_eq!(hb.next_wakeup(), t0 + ms(2300));
+        assert_eq!(hb.poll(t0 + ms(2300)), Beat::SendPing);
+        assert_eq!(hb.poll(t0 + ms(2799)), Beat::Idle);
+        assert_eq!(hb.poll(t0 + ms(2800)), Beat::Dead, "no pong within pingTimeout");
+    }
+
+    #[test]
+    fn v4_never_asks_for_a_ping() {
+        let t0 = Instant::now();
+        let mut hb = Heartbeat::new(ms(100), ms(100), t0);
+        assert_eq!(hb.poll(t0 + ms(150)), Beat::Idle);
+        hb.on_packet(t0 + ms(150)); // other packets do not re-arm v4 (only pings do)
+        assert_eq!(hb.poll(t0 + ms(200)), Beat::Dead);
     }
 
     #[test]

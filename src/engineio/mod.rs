@@ -9,5 +9,5 @@ pub mod packet;
 pub mod payload;
 
 pub use handshake::Handshake;
-pub use heartbeat::Heartbeat;
+pub use heartbeat::{Beat, Heartbeat};
 pub use packet::{Packet, PacketType};

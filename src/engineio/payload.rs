@@ -25,6 +25,16 @@ pub enum Revision {
     V4,
 }
 
+impl Revision {
+    /// The value of the `EIO` query parameter.
+    pub fn number(self) -> u8 {
+        match self {
+            Revision::V3 => 3,
+            Revision::V4 => 4,
+        }
+    }
+}
+
 /// One packet of a polling payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PayloadPacket<'a> {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::error::{to_code, Failure};
 use super::{ffi_boundary, obj_arg, opt_str_arg, sio_result, str_arg};
-use crate::client::options::{check_header, TransportMode};
+use crate::client::options::{check_header, ProtocolMode, TransportMode};
 use crate::{Client, Options};
 
 /// Connection options: build with `sio_options_new`, pass to `sio_connect`, free with
@@ -176,6 +176,39 @@ pub unsafe extern "C" fn sio_options_set_transport(opts: *mut sio_options, trans
                 1 => TransportMode::WebSocket,
                 2 => TransportMode::Polling,
                 other => return Err(Failure::new(sio_result::SIO_ERR_INVALID, format!("{other} is not a sio_transport"))),
+            };
+            Ok(())
+        }) })
+    }
+}
+
+/// The protocol revisions a client may speak (`sio_options_set_protocol`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum sio_protocol {
+    /// Engine.IO v4 / Socket.IO v5 first, and v3 / v4 if the server turns out to be a
+    /// socket.io 2.x server: the user never needs to know the server's version.
+    SIO_PROTOCOL_AUTO = 0,
+    /// Engine.IO v3 / Socket.IO v4: socket.io 2.x, 3.x/4.x with `allowEIO3`, python-socketio 4.
+    SIO_PROTOCOL_V3 = 3,
+    /// Engine.IO v4 / Socket.IO v5: socket.io 3.x and 4.x, python-socketio 5.
+    SIO_PROTOCOL_V4 = 4,
+}
+
+/// Chooses the protocol revision (a `sio_protocol` value; default `SIO_PROTOCOL_AUTO`).
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID`
+/// (not a `sio_protocol` value).
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_protocol(opts: *mut sio_options, protocol: c_int) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`.
+        to_code(unsafe { with_options(opts, |o| {
+            o.protocol = match protocol {
+                0 => ProtocolMode::Auto,
+                3 => ProtocolMode::V3,
+                4 => ProtocolMode::V4,
+                other => return Err(Failure::new(sio_result::SIO_ERR_INVALID, format!("{other} is not a sio_protocol"))),
             };
             Ok(())
         }) })

@@ -52,6 +52,7 @@ struct State {
     polling_ready: Condvar,
     stop: AtomicBool,
     waker: Arc<Waker>,
+    rev: Revision,
 }
 
 impl State {
@@ -73,6 +74,7 @@ pub struct Polling {
     post_in_flight: bool,
     max_payload: Option<u64>,
     failed: Option<TransportError>,
+    rev: Revision,
 }
 
 /// A fresh cache-busting value for the `t` query parameter.
@@ -90,7 +92,13 @@ fn http_error(what: &str, e: ureq::Error) -> TransportError {
     }
 }
 
-fn get(requests: &Requests, sid: Option<&str>, timeout: Option<Duration>) -> Result<String, TransportError> {
+/// A GET response body: text, or an Engine.IO v3 binary-mode payload.
+enum Body {
+    Text(String),
+    Binary(Vec<u8>),
+}
+
+fn get(requests: &Requests, sid: Option<&str>, timeout: Option<Duration>) -> Result<Body, TransportError> {
     let url = (requests.url)(sid, &cache_buster());
     let mut req = requests.agent.get(&url);
     for (k, v) in &requests.headers {
@@ -99,20 +107,31 @@ fn get(requests: &Requests, sid: Option<&str>, timeout: Option<Duration>) -> Res
     let mut resp =
         req.config().timeout_global(timeout).build().call().map_err(|e| http_error("polling GET", e))?;
     let status = resp.status();
-    let body = resp
+    let binary = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/octet-stream"));
+    let bytes = resp
         .body_mut()
         .with_config()
         .limit(MAX_BODY)
-        .read_to_string()
+        .read_to_vec()
         .map_err(|e| http_error("polling GET", e))?;
     if status != 200 {
+        let text = String::from_utf8_lossy(&bytes);
         return Err(TransportError::Failed(format!(
             "polling GET: HTTP {}: {}",
             status.as_u16(),
-            body.trim()
+            text.trim()
         )));
     }
-    Ok(body)
+    if binary {
+        return Ok(Body::Binary(bytes));
+    }
+    String::from_utf8(bytes)
+        .map(Body::Text)
+        .map_err(|_| TransportError::Failed("polling GET: the payload is not UTF-8".into()))
 }
 
 fn post(requests: &Requests, sid: &str, body: String, timeout: Duration) -> Result<(), TransportError> {
@@ -142,7 +161,12 @@ fn post(requests: &Requests, sid: &str, body: String, timeout: Duration) -> Resu
 impl Polling {
     /// Starts the handshake GET on the reader thread; its payload (the OPEN packet first) comes
     /// out of [`Polling::read`]. The reader then waits for [`Polling::start`].
-    pub fn open(requests: Requests, waker: Arc<Waker>, timeout: Duration) -> Result<Polling, TransportError> {
+    pub fn open(
+        requests: Requests,
+        waker: Arc<Waker>,
+        timeout: Duration,
+        rev: Revision,
+    ) -> Result<Polling, TransportError> {
         let state = Arc::new(State {
             inbox: Mutex::new(Inbox::default()),
             post: Mutex::new(None),
@@ -151,6 +175,7 @@ impl Polling {
             polling_ready: Condvar::new(),
             stop: AtomicBool::new(false),
             waker,
+            rev,
         });
         let (st, req) = (state.clone(), requests.clone());
         std::thread::Builder::new()
@@ -164,6 +189,7 @@ impl Polling {
             post_in_flight: false,
             max_payload: None,
             failed: None,
+            rev,
         })
     }
 
@@ -238,7 +264,7 @@ impl Polling {
         if self.post_in_flight || self.outbox.is_empty() || self.state.polling.lock().is_none() {
             return Ok(());
         }
-        let mut enc = Encoder::new(Revision::V4, self.max_payload, DEFAULT_MAX_PACKETS);
+        let mut enc = Encoder::new(self.rev, self.max_payload, DEFAULT_MAX_PACKETS);
         while let Some((ty, text, bin)) = self.outbox.front() {
             let fits = match (text, bin) {
                 (Some(t), _) => enc.push_text(*ty, t),
@@ -307,14 +333,23 @@ fn reader(state: &State, requests: &Requests, timeout: Duration) {
 }
 
 /// Decodes and reports one GET's payload; false when polling must stop (error or close).
-fn deliver(state: &State, body: Result<String, TransportError>) -> bool {
+fn deliver(state: &State, body: Result<Body, TransportError>) -> bool {
     if state.stopped() {
         return false;
     }
-    let decoded = body.and_then(|b| {
-        payload::decode(Revision::V4, &b)
+    let decoded = body.and_then(|b| match b {
+        Body::Text(text) => payload::decode(state.rev, &text)
             .map(|ps| ps.into_iter().map(PayloadPacket::into_owned).collect::<Vec<_>>())
-            .map_err(|e| TransportError::Failed(e.to_string()))
+            .map_err(|e| {
+                if state.rev == Revision::V4 && looks_like_v3(&text) {
+                    TransportError::Revision3
+                } else {
+                    TransportError::Failed(e.to_string())
+                }
+            }),
+        Body::Binary(bytes) => {
+            payload::decode_binary_v3(&bytes).map_err(|e| TransportError::Failed(e.to_string()))
+        }
     });
     match decoded {
         Ok(packets) => {
@@ -327,6 +362,12 @@ fn deliver(state: &State, body: Result<String, TransportError>) -> bool {
             false
         }
     }
+}
+
+/// An Engine.IO v3 payload (`96:0{…`) where a v4 one was expected: a v3 (socket.io 2.x) server.
+fn looks_like_v3(body: &str) -> bool {
+    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && body.as_bytes().get(digits) == Some(&b':')
 }
 
 /// The writer thread: one POST at a time, as the I/O thread hands them over.

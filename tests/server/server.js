@@ -2,19 +2,36 @@
 // Socket.IO server driven by libsio's integration tests (see tests/common/mod.rs).
 //
 //   node tests/server/server.js [--ping-interval MS] [--ping-timeout MS] [--port N]
+//                               [--allow-eio3 | --v2]
+//
+//   (default)     socket.io 4.x server (Engine.IO protocol 4 only)
+//   --allow-eio3  socket.io 4.x server with `allowEIO3: true` (also accepts 2.x clients)
+//   --v2          socket.io 2.x server (npm alias "socket.io-v2"; Engine.IO protocol 3 only)
 //
 // stdout is a stream of JSON records, one per line; the first one is
-// {"type":"listening","port":N}. The server exits when its stdin ends, so it
-// never outlives the test process that started it.
+// {"type":"listening","port":N,"version":2|4,"eio3":BOOL}. The server exits when
+// its stdin ends, so it never outlives the test process that started it.
+//
+// In --v2 mode the records have the same shapes; where 2.x lacks a feature:
+// - namespace auth: 2.x clients send it as a query string on the namespace CONNECT
+//   packet (`0/admin?token=secret,`), merged by 2.x into `socket.handshake.query`;
+//   the `auth` field of `connect`/`refused` is that query minus the Engine.IO keys.
+// - a refused namespace gets the bare message (`44/admin,"not authorized"`): a 2.x
+//   server sends `err.data` *instead of* the message when it is set, so it is not
+//   set for Engine.IO 3 clients (also with --allow-eio3, which behaves the same).
 "use strict";
 
 const http = require("http");
-const { Server } = require("socket.io");
 
 function parseArgs(argv) {
-  const opts = { pingInterval: 25000, pingTimeout: 20000, port: 0 };
+  const opts = { pingInterval: 25000, pingTimeout: 20000, port: 0, allowEIO3: false, v2: false };
   const names = { "--ping-interval": "pingInterval", "--ping-timeout": "pingTimeout", "--port": "port" };
+  const flags = { "--allow-eio3": "allowEIO3", "--v2": "v2" };
   for (let i = 0; i < argv.length; i++) {
+    if (flags[argv[i]]) {
+      opts[flags[argv[i]]] = true;
+      continue;
+    }
     const key = names[argv[i]];
     const value = Number(argv[i + 1]);
     if (!key || !Number.isInteger(value) || value < 0) {
@@ -23,6 +40,10 @@ function parseArgs(argv) {
     }
     opts[key] = value;
     i++;
+  }
+  if (opts.v2 && opts.allowEIO3) {
+    process.stderr.write("server.js: --v2 and --allow-eio3 are exclusive\n");
+    process.exit(2);
   }
   return opts;
 }
@@ -65,8 +86,32 @@ function fromRecord(value) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
+const V2 = opts.v2;
 const httpServer = http.createServer();
-const io = new Server(httpServer, { pingInterval: opts.pingInterval, pingTimeout: opts.pingTimeout });
+const engineOpts = { pingInterval: opts.pingInterval, pingTimeout: opts.pingTimeout };
+let io;
+if (V2) {
+  const Server = require("socket.io-v2"); // socket.io 2.x exports the Server constructor itself
+  io = new Server(httpServer, engineOpts);
+} else {
+  const { Server } = require("socket.io");
+  io = new Server(httpServer, { ...engineOpts, allowEIO3: opts.allowEIO3 });
+}
+
+// Engine.IO query keys, left out of a 2.x namespace query to get its "auth".
+const ENGINE_KEYS = new Set(["EIO", "transport", "t", "sid", "b64", "j"]);
+
+// The namespace auth payload of a socket. 2.x has no `handshake.auth`: its clients send
+// `?key=value` on the namespace CONNECT packet and it lands in `handshake.query`
+// (merged over the Engine.IO request query).
+function authOf(s) {
+  if (!V2) return s.handshake.auth;
+  const auth = {};
+  for (const [k, v] of Object.entries(s.handshake.query || {})) {
+    if (!ENGINE_KEYS.has(k)) auth[k] = v;
+  }
+  return auth;
+}
 
 io.engine.on("connection", (rawSocket) => {
   rawSocket.on("upgrade", (transport) => record({ type: "upgrade", transport: transport.name }));
@@ -85,10 +130,21 @@ io.engine.on("connection_error", (err) => {
 function onConnection(nsp, s) {
   const ns = nsp.name;
   const sid = s.id;
-  record({ type: "connect", ns, sid, auth: toRecord(s.handshake.auth), query: s.handshake.query });
+  record({ type: "connect", ns, sid, auth: toRecord(authOf(s)), query: s.handshake.query });
   s.emit("welcome", { ns, sid });
 
-  s.onAny((event, ...args) => {
+  if (V2) {
+    // 2.x has no onAny: a socket middleware sees every incoming event as
+    // [event, ...args, ack?] before it is dispatched.
+    s.use((packet, next) => {
+      onEvent(packet[0], packet.slice(1));
+      next();
+    });
+  } else {
+    s.onAny((event, ...args) => onEvent(event, args));
+  }
+
+  function onEvent(event, args) {
     const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
     record({ type: "event", ns, sid, event, args: toRecord(args), ack: ack !== null });
 
@@ -101,9 +157,25 @@ function onConnection(nsp, s) {
         if (ack) ack(...args);
         break;
       case "ask":
-        s.timeout(5000).emit("question", ...args, (err, ...reply) => {
-          record(err ? { type: "ask_timeout", ns } : { type: "ask_reply", ns, args: toRecord(reply) });
-        });
+        if (V2) {
+          // no socket.timeout() in 2.x: whichever comes first is recorded
+          let settled = false;
+          const timer = setTimeout(() => {
+            if (settled) return;
+            settled = true;
+            record({ type: "ask_timeout", ns });
+          }, 5000);
+          s.emit("question", ...args, (...reply) => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            record({ type: "ask_reply", ns, args: toRecord(reply) });
+          });
+        } else {
+          s.timeout(5000).emit("question", ...args, (err, ...reply) => {
+            record(err ? { type: "ask_timeout", ns } : { type: "ask_reply", ns, args: toRecord(reply) });
+          });
+        }
         break;
       case "kick":
         s.disconnect();
@@ -132,7 +204,7 @@ function onConnection(nsp, s) {
         // recorded only; an ack for an unknown event is deliberately never called
         break;
     }
-  });
+  }
 
   s.on("disconnect", (reason) => {
     record({ type: "disconnect", ns, sid, reason });
@@ -143,11 +215,13 @@ for (const name of ["/", "/a", "/b", "/admin"]) {
   const nsp = io.of(name);
   if (name === "/admin") {
     nsp.use((socket, next) => {
-      const auth = socket.handshake.auth;
+      const auth = authOf(socket);
       if (auth && auth.token === "secret") return next();
       record({ type: "refused", ns: "/admin", auth: toRecord(auth) });
       const e = new Error("not authorized");
-      e.data = { code: 401 };
+      // For Engine.IO 3 clients (2.x server, or 4.x with allowEIO3) the server sends
+      // `err.data || err.message`: data would replace the message, so it is left out.
+      if (!V2 && socket.conn.protocol !== 3) e.data = { code: 401 };
       next(e);
     });
   }
@@ -155,7 +229,7 @@ for (const name of ["/", "/a", "/b", "/admin"]) {
 }
 
 httpServer.listen(opts.port, "127.0.0.1", () => {
-  record({ type: "listening", port: httpServer.address().port });
+  record({ type: "listening", port: httpServer.address().port, version: V2 ? 2 : 4, eio3: V2 || opts.allowEIO3 });
 });
 
 // Never outlive the harness: stop when stdin ends/closes or on SIGTERM.

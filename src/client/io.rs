@@ -316,12 +316,7 @@ impl Io {
         let shared = self.shared.clone();
         let abort = || shared.shutdown.load(Ordering::Acquire) || shared.closing.load(Ordering::Acquire);
         let deadline = Instant::now() + shared.options.connect_timeout;
-        let mut opened = self.open_transport(deadline, &abort);
-        if matches!(opened, Err(TransportError::Revision3)) && shared.options.protocol == ProtocolMode::Auto {
-            self.revision = Revision::V3;
-            opened = self.open_transport(deadline, &abort);
-        }
-        match opened {
+        match self.open_transport(deadline, &abort) {
             Ok((conn, hs, early)) => {
                 let now = Instant::now();
                 let heartbeat = match self.revision {
@@ -417,7 +412,7 @@ impl Io {
         let requests = Requests {
             agent: self.http_agent(),
             headers: shared.options.headers.clone(),
-            url: Arc::new(move |sid, t| match rev {
+            url: Arc::new(move |rev, sid, t| match rev {
                 Revision::V4 => endpoint.url(4, "polling", sid, &[("t", t)]).to_string(),
                 // Base64 binary in text payloads, so that binary-mode payloads are the exception.
                 Revision::V3 => endpoint.url(3, "polling", sid, &[("t", t), ("b64", "1")]).to_string(),
@@ -426,6 +421,16 @@ impl Io {
         let timeout = deadline.saturating_duration_since(Instant::now());
         let mut conn = Connection::Polling(Polling::open(requests, shared.waker.clone(), timeout, rev)?);
         let hs = read_open(&mut conn, deadline, &shared, abort)?;
+        if let Connection::Polling(p) = &conn {
+            if p.revision() != self.revision && shared.options.protocol == ProtocolMode::V4 {
+                return Err(TransportError::Failed(
+                    "the server speaks Engine.IO v3 (socket.io 2.x) but protocol v4 was asked for".into(),
+                ));
+            }
+            // In auto mode, a socket.io 2.x server answering a v4 handshake in v3: keep its
+            // session, in v3.
+            self.revision = p.revision();
+        }
         let mut early = Vec::new();
         while let Some(frame) = conn.read()? {
             early.push(frame);

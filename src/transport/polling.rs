@@ -17,8 +17,9 @@ use crate::engineio::PacketType;
 /// Largest response body read (the server's own limit is usually 1 MB).
 const MAX_BODY: u64 = 256 << 20;
 
-/// Builds a request URL from the session id (None: the handshake) and a cache buster.
-pub type UrlFn = Arc<dyn Fn(Option<&str>, &str) -> String + Send + Sync>;
+/// Builds a request URL from the revision, the session id (None: the handshake) and a cache
+/// buster.
+pub type UrlFn = Arc<dyn Fn(Revision, Option<&str>, &str) -> String + Send + Sync>;
 
 /// How to make the requests of one session.
 #[derive(Clone)]
@@ -52,7 +53,8 @@ struct State {
     polling_ready: Condvar,
     stop: AtomicBool,
     waker: Arc<Waker>,
-    rev: Revision,
+    /// The revision spoken; a v4 attempt turns v3 when the server answers the handshake in v3.
+    v3: AtomicBool,
 }
 
 impl State {
@@ -64,6 +66,14 @@ impl State {
     fn stopped(&self) -> bool {
         self.stop.load(Ordering::Acquire)
     }
+
+    fn rev(&self) -> Revision {
+        if self.v3.load(Ordering::Acquire) {
+            Revision::V3
+        } else {
+            Revision::V4
+        }
+    }
 }
 
 /// A long-polling session as the I/O thread sees it.
@@ -74,7 +84,6 @@ pub struct Polling {
     post_in_flight: bool,
     max_payload: Option<u64>,
     failed: Option<TransportError>,
-    rev: Revision,
 }
 
 /// A fresh cache-busting value for the `t` query parameter.
@@ -98,8 +107,13 @@ enum Body {
     Binary(Vec<u8>),
 }
 
-fn get(requests: &Requests, sid: Option<&str>, timeout: Option<Duration>) -> Result<Body, TransportError> {
-    let url = (requests.url)(sid, &cache_buster());
+fn get(
+    requests: &Requests,
+    rev: Revision,
+    sid: Option<&str>,
+    timeout: Option<Duration>,
+) -> Result<Body, TransportError> {
+    let url = (requests.url)(rev, sid, &cache_buster());
     let mut req = requests.agent.get(&url);
     for (k, v) in &requests.headers {
         req = req.header(k, v);
@@ -134,8 +148,14 @@ fn get(requests: &Requests, sid: Option<&str>, timeout: Option<Duration>) -> Res
         .map_err(|_| TransportError::Failed("polling GET: the payload is not UTF-8".into()))
 }
 
-fn post(requests: &Requests, sid: &str, body: String, timeout: Duration) -> Result<(), TransportError> {
-    let url = (requests.url)(Some(sid), &cache_buster());
+fn post(
+    requests: &Requests,
+    rev: Revision,
+    sid: &str,
+    body: String,
+    timeout: Duration,
+) -> Result<(), TransportError> {
+    let url = (requests.url)(rev, Some(sid), &cache_buster());
     let mut req = requests.agent.post(&url).header("Content-Type", "text/plain;charset=UTF-8");
     for (k, v) in &requests.headers {
         req = req.header(k, v);
@@ -175,7 +195,7 @@ impl Polling {
             polling_ready: Condvar::new(),
             stop: AtomicBool::new(false),
             waker,
-            rev,
+            v3: AtomicBool::new(rev == Revision::V3),
         });
         let (st, req) = (state.clone(), requests.clone());
         std::thread::Builder::new()
@@ -189,7 +209,6 @@ impl Polling {
             post_in_flight: false,
             max_payload: None,
             failed: None,
-            rev,
         })
     }
 
@@ -210,6 +229,11 @@ impl Polling {
             .spawn(move || writer(&st, &req, &sid, timeout))
             .map_err(|e| TransportError::Failed(format!("cannot start a thread: {e}")))?;
         Ok(())
+    }
+
+    /// The revision spoken: the one asked for, or v3 if a v3 server answered the handshake.
+    pub fn revision(&self) -> Revision {
+        self.state.rev()
     }
 
     /// The next packet received, as a WebSocket-like frame; `Ok(None)` when none is waiting.
@@ -264,7 +288,7 @@ impl Polling {
         if self.post_in_flight || self.outbox.is_empty() || self.state.polling.lock().is_none() {
             return Ok(());
         }
-        let mut enc = Encoder::new(self.rev, self.max_payload, DEFAULT_MAX_PACKETS);
+        let mut enc = Encoder::new(self.state.rev(), self.max_payload, DEFAULT_MAX_PACKETS);
         while let Some((ty, text, bin)) = self.outbox.front() {
             let fits = match (text, bin) {
                 (Some(t), _) => enc.push_text(*ty, t),
@@ -291,10 +315,14 @@ impl Polling {
         self.state.post_ready.notify_all();
         self.state.polling_ready.notify_all();
         if let Some(sid) = sid {
-            let requests = self.requests.clone();
+            let (requests, rev) = (self.requests.clone(), self.state.rev());
+            let body = match rev {
+                Revision::V4 => "1",
+                Revision::V3 => "1:1",
+            };
             let _ = std::thread::Builder::new()
                 .name("sio-poll-close".into())
-                .spawn(move || post(&requests, &sid, "1".into(), Duration::from_secs(2)));
+                .spawn(move || post(&requests, rev, &sid, body.into(), Duration::from_secs(2)));
         }
     }
 }
@@ -309,7 +337,7 @@ impl Drop for Polling {
 
 /// The reader thread: the handshake GET, then (once started) one parked GET after another.
 fn reader(state: &State, requests: &Requests, timeout: Duration) {
-    let handshake = get(requests, None, Some(timeout));
+    let handshake = get(requests, state.rev(), None, Some(timeout));
     if !deliver(state, handshake) {
         return;
     }
@@ -326,7 +354,7 @@ fn reader(state: &State, requests: &Requests, timeout: Duration) {
         }
     };
     while !state.stopped() {
-        if !deliver(state, get(requests, Some(&sid), Some(timeout))) {
+        if !deliver(state, get(requests, state.rev(), Some(&sid), Some(timeout))) {
             return;
         }
     }
@@ -338,15 +366,22 @@ fn deliver(state: &State, body: Result<Body, TransportError>) -> bool {
         return false;
     }
     let decoded = body.and_then(|b| match b {
-        Body::Text(text) => payload::decode(state.rev, &text)
-            .map(|ps| ps.into_iter().map(PayloadPacket::into_owned).collect::<Vec<_>>())
-            .map_err(|e| {
-                if state.rev == Revision::V4 && looks_like_v3(&text) {
-                    TransportError::Revision3
-                } else {
-                    TransportError::Failed(e.to_string())
+        Body::Text(text) => {
+            let owned = |ps: Vec<PayloadPacket<'_>>| {
+                ps.into_iter().map(PayloadPacket::into_owned).collect::<Vec<_>>()
+            };
+            match payload::decode(state.rev(), &text) {
+                Ok(ps) => Ok(owned(ps)),
+                // `96:0{…`: a v3 (socket.io 2.x) server answered; speak v3 from now on.
+                Err(_) if state.rev() == Revision::V4 && looks_like_v3(&text) => {
+                    state.v3.store(true, Ordering::Release);
+                    payload::decode(Revision::V3, &text)
+                        .map(owned)
+                        .map_err(|e| TransportError::Failed(e.to_string()))
                 }
-            }),
+                Err(e) => Err(TransportError::Failed(e.to_string())),
+            }
+        }
         Body::Binary(bytes) => {
             payload::decode_binary_v3(&bytes).map_err(|e| TransportError::Failed(e.to_string()))
         }
@@ -385,7 +420,7 @@ fn writer(state: &State, requests: &Requests, sid: &str, timeout: Duration) {
                 state.post_ready.wait(&mut post);
             }
         };
-        match post(requests, sid, body, timeout) {
+        match post(requests, state.rev(), sid, body, timeout) {
             Ok(()) => state.report(Report::PostDone),
             Err(e) => {
                 state.report(Report::Failed(e));

@@ -33,8 +33,6 @@ pub enum TransportError {
     Timeout,
     /// The owner asked the I/O thread to stop while connecting.
     Aborted,
-    /// The server speaks Engine.IO v3 (socket.io 2.x) where v4 was tried.
-    Revision3,
 }
 
 impl std::fmt::Display for TransportError {
@@ -43,7 +41,6 @@ impl std::fmt::Display for TransportError {
             TransportError::Closed(m) | TransportError::Failed(m) => f.write_str(m),
             TransportError::Timeout => f.write_str("timeout"),
             TransportError::Aborted => f.write_str("aborted"),
-            TransportError::Revision3 => f.write_str("the server speaks Engine.IO v3 (socket.io 2.x)"),
         }
     }
 }

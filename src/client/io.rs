@@ -394,7 +394,16 @@ impl Io {
     ) -> Result<Connection, TransportError> {
         let shared = &self.shared;
         let url = shared.endpoint.url(self.revision.number(), "websocket", sid, &[]);
-        let ws = WebSocket::connect(&url, &shared.options.headers, deadline, &shared.waker, abort)?;
+        let mut headers = shared.options.headers.clone();
+        // Cookies the server set on polling requests (load-balancer stickiness) go along.
+        if let Some(agent) = &self.agent {
+            let jar = agent.cookie_jar_lock();
+            let cookies: Vec<String> = jar.iter().map(|c| format!("{}={}", c.name(), c.value())).collect();
+            if !cookies.is_empty() {
+                headers.push(("Cookie".into(), cookies.join("; ")));
+            }
+        }
+        let ws = WebSocket::connect(&url, &headers, deadline, &shared.waker, abort)?;
         Ok(Connection::WebSocket(ws))
     }
 

@@ -2,11 +2,14 @@
 // Socket.IO server driven by libsio's integration tests (see tests/common/mod.rs).
 //
 //   node tests/server/server.js [--ping-interval MS] [--ping-timeout MS] [--port N]
-//                               [--allow-eio3 | --v2]
+//                               [--allow-eio3 | --v2] [--cookie]
 //
 //   (default)     socket.io 4.x server (Engine.IO protocol 4 only)
 //   --allow-eio3  socket.io 4.x server with `allowEIO3: true` (also accepts 2.x clients)
 //   --v2          socket.io 2.x server (npm alias "socket.io-v2"; Engine.IO protocol 3 only)
+//   --cookie      the handshake sets the cookie "io" (sticky sessions); every HTTP request
+//                 (polling and the WebSocket handshake) is recorded as
+//                 {"type":"request","transport":…,"cookie":…} (4.x only)
 //
 // stdout is a stream of JSON records, one per line; the first one is
 // {"type":"listening","port":N,"version":2|4,"eio3":BOOL}. The server exits when
@@ -24,9 +27,9 @@
 const http = require("http");
 
 function parseArgs(argv) {
-  const opts = { pingInterval: 25000, pingTimeout: 20000, port: 0, allowEIO3: false, v2: false };
+  const opts = { pingInterval: 25000, pingTimeout: 20000, port: 0, allowEIO3: false, v2: false, cookie: false };
   const names = { "--ping-interval": "pingInterval", "--ping-timeout": "pingTimeout", "--port": "port" };
-  const flags = { "--allow-eio3": "allowEIO3", "--v2": "v2" };
+  const flags = { "--allow-eio3": "allowEIO3", "--v2": "v2", "--cookie": "cookie" };
   for (let i = 0; i < argv.length; i++) {
     if (flags[argv[i]]) {
       opts[flags[argv[i]]] = true;
@@ -89,6 +92,8 @@ const opts = parseArgs(process.argv.slice(2));
 const V2 = opts.v2;
 const httpServer = http.createServer();
 const engineOpts = { pingInterval: opts.pingInterval, pingTimeout: opts.pingTimeout };
+// --cookie: the server sets the sticky-session cookie "io" (as load balancers do).
+if (opts.cookie) engineOpts.cookie = { name: "io", path: "/", httpOnly: true, sameSite: "lax" };
 let io;
 if (V2) {
   const Server = require("socket.io-v2"); // socket.io 2.x exports the Server constructor itself
@@ -111,6 +116,13 @@ function authOf(s) {
     if (!ENGINE_KEYS.has(k)) auth[k] = v;
   }
   return auth;
+}
+
+if (opts.cookie && !V2) {
+  io.engine.on("headers", (headers, req) => {
+    const query = new URL(req.url, "http://x").searchParams;
+    record({ type: "request", transport: query.get("transport"), cookie: req.headers.cookie ?? null });
+  });
 }
 
 io.engine.on("connection", (rawSocket) => {

@@ -33,6 +33,8 @@ static void usage(FILE *to) {
         "  --query k=v         query parameter (repeatable)\n"
         "  --path PATH         Engine.IO path (default /socket.io)\n"
         "  --timeout MS        connect timeout in milliseconds (default 20000)\n"
+        "  --transport T       websocket, polling or auto (default: polling, then upgrade)\n"
+        "  --eio V             Engine.IO protocol: 3 (socket.io 2.x), 4 or auto (default)\n"
         "  --help              show this help\n"
         "\n"
         "Commands on stdin, one per line:\n"
@@ -41,6 +43,7 @@ static void usage(FILE *to) {
         "  disconnect NSP\n"
         "  quit                                       (EOF: quit once pending calls end)\n"
         "emit and call join NSP first if it is not joined.\n"
+        "A binary argument is written {\"_binary\":\"<base64>\"}, anywhere in ARGS_JSON_ARRAY.\n"
         "\n"
         "Output on stdout, one JSON object per line:\n"
         "  {\"type\":\"connect\",\"ns\":\"/\",\"sid\":\"...\"}\n"
@@ -50,6 +53,7 @@ static void usage(FILE *to) {
         "  {\"type\":\"connect_error\",\"ns\":\"/\",\"message\":\"...\",\"data\":...}\n"
         "  {\"type\":\"disconnect\",\"ns\":\"/\",\"reason\":\"...\"}\n"
         "  {\"type\":\"error\",\"message\":\"...\"}\n"
+        "Binary arguments in args appear as {\"_binary\":\"<base64>\"}.\n"
         "\n"
         "Exit status: 0 after quit, 1 if the first connection fails, 2 on bad usage.\n",
         to);
@@ -179,6 +183,221 @@ static void print_error(const char *fmt, ...) {
     free(msg);
 }
 
+/* ---- Binary arguments: {"_binary":"<base64>"} for siocat, placeholders for libsio ---- */
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Appends `n` bytes as standard base64, with padding. */
+static void add_base64(struct line *l, const uint8_t *p, size_t n) {
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0)
+                     | (i + 2 < n ? (uint32_t)p[i + 2] : 0);
+        char q[4] = {b64_alphabet[v >> 18 & 63], b64_alphabet[v >> 12 & 63],
+                     i + 1 < n ? b64_alphabet[v >> 6 & 63] : '=', i + 2 < n ? b64_alphabet[v & 63] : '='};
+        add_raw(l, q, 4);
+    }
+}
+
+static int b64_value(char c) {
+    const char *p = c != '\0' ? strchr(b64_alphabet, c) : NULL;
+    return p != NULL ? (int)(p - b64_alphabet) : -1;
+}
+
+/* Decodes `n` chars of standard base64 (padding optional) into `out` (room for n / 4 * 3 + 2
+ * bytes); returns 0 if they are not base64. */
+static int base64_decode(const char *s, size_t n, uint8_t *out, size_t *out_len) {
+    size_t len = 0, i;
+    uint32_t acc = 0;
+    if (n % 4 == 0 && n > 0 && s[n - 1] == '=') n -= (n > 1 && s[n - 2] == '=') ? 2 : 1;
+    if (n % 4 == 1) return 0;
+    for (i = 0; i < n; i++) {
+        int v = b64_value(s[i]);
+        if (v < 0) return 0;
+        acc = acc << 6 | (uint32_t)v;
+        if (i % 4 == 3) {
+            out[len++] = (uint8_t)(acc >> 16);
+            out[len++] = (uint8_t)(acc >> 8);
+            out[len++] = (uint8_t)acc;
+            acc = 0;
+        }
+    }
+    if (n % 4 == 2) out[len++] = (uint8_t)(acc >> 4);
+    if (n % 4 == 3) {
+        out[len++] = (uint8_t)(acc >> 10);
+        out[len++] = (uint8_t)(acc >> 2);
+    }
+    *out_len = len;
+    return 1;
+}
+
+static const char *skip_ws(const char *p) { return p + strspn(p, " \t\r\n"); }
+
+/* After optional whitespace, `text` at p: the end of it, or NULL. */
+static const char *lit(const char *p, const char *text) {
+    size_t n = strlen(text);
+    p = skip_ws(p);
+    return strncmp(p, text, n) == 0 ? p + n : NULL;
+}
+
+/* The closing quote of the JSON string whose opening quote is at `p`; NULL if unterminated. */
+static const char *string_end(const char *p) {
+    for (p++; *p != '\0' && *p != '"'; p++)
+        if (*p == '\\' && p[1] != '\0') p++;
+    return *p == '"' ? p : NULL;
+}
+
+/* Past the JSON string whose opening quote is at `p` (the end of the text if unterminated). */
+static const char *skip_string(const char *p) {
+    const char *end = string_end(p);
+    return end != NULL ? end + 1 : p + strlen(p);
+}
+
+/* If the object at `p` (on its `{`) is {"_placeholder":true,"num":N} (either key order, any
+ * whitespace), returns its end and sets *num; else NULL. */
+static const char *match_placeholder(const char *p, size_t *num) {
+    int seen_flag = 0, seen_num = 0;
+    size_t n = 0;
+    const char *q;
+    p++;
+    for (int k = 0; k < 2; k++) {
+        if (k == 1 && (p = lit(p, ",")) == NULL) return NULL;
+        if (!seen_flag && (q = lit(p, "\"_placeholder\"")) != NULL) {
+            if ((q = lit(q, ":")) == NULL || (q = lit(q, "true")) == NULL) return NULL;
+            seen_flag = 1;
+        } else if (!seen_num && (q = lit(p, "\"num\"")) != NULL) {
+            if ((q = lit(q, ":")) == NULL) return NULL;
+            q = skip_ws(q);
+            if (!isdigit((unsigned char)*q)) return NULL;
+            for (; isdigit((unsigned char)*q); q++) {
+                if (n > (SIZE_MAX - 9) / 10) return NULL;
+                n = n * 10 + (size_t)(*q - '0');
+            }
+            seen_num = 1;
+        } else {
+            return NULL;
+        }
+        p = q;
+    }
+    if ((p = lit(p, "}")) == NULL) return NULL;
+    *num = n;
+    return p;
+}
+
+/* Appends ,"KEY":ARGS: the args of `ev`, each placeholder of a buffer replaced by
+ * {"_binary":"<base64>"} with its bytes. */
+static void field_args(struct line *l, const char *key, const sio_event *ev) {
+    const char *p = sio_event_args(ev);
+    size_t count = sio_event_buffer_count(ev);
+    if (p == NULL || count == 0) {
+        field_json(l, key, p);
+        return;
+    }
+    add(l, ",");
+    add_str(l, key);
+    add(l, ":");
+    while (*p != '\0') {
+        const char *start = p, *end;
+        size_t num, len;
+        if (*p == '"') {
+            p = skip_string(p);
+            add_raw(l, start, (size_t)(p - start));
+        } else if (*p == '{' && (end = match_placeholder(p, &num)) != NULL && num < count) {
+            const uint8_t *data = sio_event_buffer(ev, num, &len);
+            add(l, "{\"_binary\":\"");
+            add_base64(l, data, data != NULL ? len : 0);
+            add(l, "\"}");
+            p = end;
+        } else {
+            add_raw(l, p++, 1);
+        }
+    }
+}
+
+/* Arguments ready for sio_emit: JSON with placeholders and the buffers they reference. */
+struct args {
+    char *json; /* NULL: no arguments */
+    sio_buffer *buffers;
+    size_t count;
+};
+
+static void args_free(struct args *a) {
+    for (size_t i = 0; i < a->count; i++) free((void *)a->buffers[i].data);
+    free(a->buffers);
+    free(a->json);
+}
+
+/* If the object at `p` (on its `{`) is {"_binary":"..."} (any whitespace), returns its end and
+ * points *b64 / *b64_end at the string's content; else NULL. */
+static const char *match_binary(const char *p, const char **b64, const char **b64_end) {
+    const char *q = lit(p + 1, "\"_binary\"");
+    if (q == NULL || (q = lit(q, ":")) == NULL || (q = lit(q, "\"")) == NULL) return NULL;
+    *b64 = q;
+    if ((*b64_end = string_end(q - 1)) == NULL) return NULL;
+    return lit(*b64_end + 1, "}");
+}
+
+/* Turns the `text` of a command (NULL or "": none) into `out`, each {"_binary":"<base64>"}
+ * replaced by a placeholder and its decoded bytes. Returns 0 (after printing an error line
+ * naming `cmd`) if some base64 is invalid. */
+static int args_parse(const char *cmd, const char *text, struct args *out) {
+    struct line l = {NULL, 0, 0};
+    size_t cap = 0;
+    out->json = NULL;
+    out->buffers = NULL;
+    out->count = 0;
+    if (text == NULL || *text == '\0') return 1;
+    add(&l, "");
+    for (const char *p = text; *p != '\0';) {
+        const char *start = p, *b64, *b64_end, *end;
+        if (*p == '"') {
+            p = skip_string(p);
+            add_raw(&l, start, (size_t)(p - start));
+        } else if (*p == '{' && (end = match_binary(p, &b64, &b64_end)) != NULL) {
+            /* The content may escape '/' as "\/"; any other escape is not base64. */
+            size_t n = 0, len = 0;
+            char *clean = malloc((size_t)(b64_end - b64) + 1);
+            uint8_t *data;
+            char ph[64];
+            if (clean == NULL) { perror("siocat"); abort(); }
+            for (const char *c = b64; c < b64_end; c++) {
+                if (*c == '\\' && c + 1 < b64_end && c[1] == '/') c++;
+                clean[n++] = *c;
+            }
+            clean[n] = '\0';
+            data = malloc(n / 4 * 3 + 3);
+            if (data == NULL) { perror("siocat"); abort(); }
+            if (!base64_decode(clean, n, data, &len)) {
+                print_error("%s: invalid base64 in _binary: \"%s\"", cmd, clean);
+                free(clean);
+                free(data);
+                free(l.s);
+                args_free(out);
+                out->json = NULL;
+                out->buffers = NULL;
+                out->count = 0;
+                return 0;
+            }
+            free(clean);
+            if (out->count == cap) {
+                sio_buffer *b;
+                cap = cap ? cap * 2 : 4;
+                if ((b = realloc(out->buffers, cap * sizeof *b)) == NULL) { perror("siocat"); abort(); }
+                out->buffers = b;
+            }
+            out->buffers[out->count] = (sio_buffer){data, len};
+            snprintf(ph, sizeof ph, "{\"_placeholder\":true,\"num\":%zu}", out->count);
+            out->count++;
+            add(&l, ph);
+            p = end;
+        } else {
+            add_raw(&l, p++, 1);
+        }
+    }
+    out->json = l.s;
+    return 1;
+}
+
 /* ---- State shared by main and the callbacks, guarded by `lock` ---- */
 
 enum ns_state { JOINING, CONNECTED, FAILED, LEFT };
@@ -233,19 +452,28 @@ static void on_disconnect(void *ud, sio_socket *socket, const char *reason) {
     set_state(socket, LEFT);
 }
 
-/* Every event. If the server asked for an ack, answer with the event's own args. */
+/* Every event. If the server asked for an ack, answer with the event's own args (and binary
+ * buffers). */
 static void on_any(void *ud, const sio_event *event) {
     (void)ud;
     const char *args = sio_event_args(event);
     sio_ack *ack = sio_event_take_ack(event);
     struct line l = begin("event", sio_socket_namespace(sio_event_socket(event)));
     field(&l, "event", sio_event_name(event));
-    field_json(&l, "args", args);
+    field_args(&l, "args", event);
     if (ack != NULL) add(&l, ",\"ack\":true");
     finish(&l);
-    if (ack != NULL && sio_ack_send(ack, args, NULL, 0) != SIO_OK) {
-        print_error("cannot answer the ack of \"%s\": %s", sio_event_name(event), sio_last_error());
-        sio_ack_free(ack);
+    if (ack != NULL) {
+        size_t count = sio_event_buffer_count(event);
+        sio_buffer *buffers = count > 0 ? calloc(count, sizeof *buffers) : NULL;
+        if (count > 0 && buffers == NULL) { perror("siocat"); abort(); }
+        for (size_t i = 0; i < count; i++)
+            buffers[i].data = sio_event_buffer(event, i, &buffers[i].len);
+        if (sio_ack_send(ack, args, buffers, count) != SIO_OK) {
+            print_error("cannot answer the ack of \"%s\": %s", sio_event_name(event), sio_last_error());
+            sio_ack_free(ack);
+        }
+        free(buffers);
     }
 }
 
@@ -261,7 +489,7 @@ static void on_ack(void *ud, sio_result status, const sio_event *reply) {
     if (status == SIO_OK) {
         l = begin("ack", c->ns);
         field(&l, "event", c->event);
-        field_json(&l, "args", sio_event_args(reply));
+        field_args(&l, "args", reply);
         finish(&l);
     } else if (status == SIO_ERR_TIMEOUT) {
         l = begin("ack_timeout", c->ns);
@@ -359,35 +587,41 @@ static int parse_num(const char *s, long long min, long long max, long long *out
 }
 
 static void cmd_emit(const sio_client *client, const char *auth, char *rest) {
-    char *nsp = token(&rest), *event = token(&rest), *args;
+    char *nsp = token(&rest), *event = token(&rest);
+    struct args args;
     sio_socket *s;
     if (nsp == NULL || event == NULL) {
         print_error("usage: emit NSP EVENT ARGS_JSON_ARRAY");
         return;
     }
-    args = trim(rest);
-    if ((s = join(client, nsp, auth)) == NULL) return;
-    if (sio_emit(s, event, *args ? args : NULL, NULL, 0) != SIO_OK)
+    if (!args_parse("emit", trim(rest), &args)) return;
+    if ((s = join(client, nsp, auth)) != NULL
+        && sio_emit(s, event, args.json, args.buffers, args.count) != SIO_OK)
         print_error("emit: %s", sio_last_error());
+    args_free(&args);
 }
 
 static void cmd_call(const sio_client *client, const char *auth, char *rest) {
-    char *nsp = token(&rest), *event = token(&rest), *args, *last;
+    char *nsp = token(&rest), *event = token(&rest), *text, *last;
     long long timeout;
+    struct args args;
     sio_socket *s;
     struct call *c;
 
     /* The timeout is the last token; the JSON is everything between EVENT and it. */
-    args = trim(rest);
-    last = args + strlen(args);
-    while (last > args && last[-1] != ' ' && last[-1] != '\t') last--;
+    text = trim(rest);
+    last = text + strlen(text);
+    while (last > text && last[-1] != ' ' && last[-1] != '\t') last--;
     if (nsp == NULL || event == NULL || !parse_num(last, 0, INT64_MAX, &timeout)) {
         print_error("usage: call NSP EVENT ARGS_JSON_ARRAY TIMEOUT_MS");
         return;
     }
     *last = '\0';
-    args = trim(args);
-    if ((s = join(client, nsp, auth)) == NULL) return;
+    if (!args_parse("call", trim(text), &args)) return;
+    if ((s = join(client, nsp, auth)) == NULL) {
+        args_free(&args);
+        return;
+    }
 
     c = malloc(sizeof *c);
     if (c == NULL || (c->ns = strdup(sio_socket_namespace(s))) == NULL
@@ -398,7 +632,7 @@ static void cmd_call(const sio_client *client, const char *auth, char *rest) {
     pthread_mutex_lock(&st.lock);
     st.pending_calls++; /* before emitting: the callback may run before it returns */
     pthread_mutex_unlock(&st.lock);
-    if (sio_emit_with_ack(s, event, *args ? args : NULL, NULL, 0, timeout, on_ack, c) != SIO_OK) {
+    if (sio_emit_with_ack(s, event, args.json, args.buffers, args.count, timeout, on_ack, c) != SIO_OK) {
         print_error("call: %s", sio_last_error()); /* on_ack will never run */
         free(c->ns);
         free(c->event);
@@ -407,6 +641,7 @@ static void cmd_call(const sio_client *client, const char *auth, char *rest) {
         st.pending_calls--;
         pthread_mutex_unlock(&st.lock);
     }
+    args_free(&args);
 }
 
 static void cmd_disconnect(const sio_client *client, char *rest) {
@@ -470,6 +705,20 @@ static const char *parse_options(int argc, char **argv, sio_options *opts,
         } else if (strcmp(a, "--timeout") == 0) {
             if (!parse_num(v, 1, UINT32_MAX, &n)) goto bad;
             r = sio_options_set_connect_timeout(opts, (uint32_t)n);
+        } else if (strcmp(a, "--transport") == 0) {
+            int t = strcmp(v, "websocket") == 0 ? SIO_TRANSPORT_WEBSOCKET
+                    : strcmp(v, "polling") == 0 ? SIO_TRANSPORT_POLLING
+                    : strcmp(v, "auto") == 0    ? SIO_TRANSPORT_AUTO
+                                                : -1;
+            if (t < 0) goto bad;
+            r = sio_options_set_transport(opts, t);
+        } else if (strcmp(a, "--eio") == 0) {
+            int p = strcmp(v, "3") == 0      ? SIO_PROTOCOL_V3
+                    : strcmp(v, "4") == 0    ? SIO_PROTOCOL_V4
+                    : strcmp(v, "auto") == 0 ? SIO_PROTOCOL_AUTO
+                                             : -1;
+            if (p < 0) goto bad;
+            r = sio_options_set_protocol(opts, p);
         } else if (strcmp(a, "--query") == 0 || strcmp(a, "--header") == 0) {
             int header = a[2] == 'h';
             char *sep;

@@ -167,10 +167,36 @@ fn is_event(ns: &'static str, name: &'static str) -> impl Fn(&Value) -> bool {
 
 /// Starts a server and siocat, and waits for siocat's connect line on `/`.
 fn connected(args: &[&str]) -> (TestServer, Siocat) {
-    let server = TestServer::start(&[]);
+    connected_to(&[], args)
+}
+
+/// Like [`connected`], with a server started with `server_args` (e.g. `["--v2"]`).
+fn connected_to(server_args: &[&str], args: &[&str]) -> (TestServer, Siocat) {
+    let server = TestServer::start(server_args);
     let mut cat = Siocat::start(&server.url(), args);
     cat.expect("connect on /", is("connect", "/"));
     (server, cat)
+}
+
+/// Runs siocat with `args` (and a URL nobody listens on) and returns its exit status and
+/// stderr; for command lines it must refuse before connecting.
+fn run_to_exit(args: &[&str]) -> (ExitStatus, String) {
+    let out = siocat_command()
+        .args(args)
+        .arg("http://127.0.0.1:9")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run siocat");
+    (out.status, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Emits `echo [n]` and checks that it comes back, printed and recorded.
+#[track_caller]
+fn echo_works(server: &TestServer, cat: &mut Siocat, n: i64) {
+    cat.send(&format!("emit / echo [{n}]"));
+    let line = cat.expect("echo", is_event("/", "echo"));
+    assert_eq!(line["args"], json!([n]));
+    server.expect(*T, |r| r["type"] == "event" && r["event"] == "echo" && r["args"] == json!([n]));
 }
 
 #[test]
@@ -397,4 +423,242 @@ fn help_exits_zero() {
     let out = siocat_command().arg("--help").output().expect("run siocat --help");
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("usage: siocat"));
+}
+
+#[test]
+fn help_lists_transport_and_eio() {
+    let out = siocat_command().arg("--help").output().expect("run siocat --help");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for word in ["--transport", "websocket", "polling", "--eio", "_binary"] {
+        assert!(help.contains(word), "--help does not mention {word}:\n{help}");
+    }
+}
+
+#[test]
+fn transport_polling_connects_and_echoes_without_upgrading() {
+    let (server, mut cat) = connected(&["--transport", "polling"]);
+    let engine = server.expect(*T, |r| r["type"] == "engine_connection");
+    assert_eq!(engine["transport"], "polling", "{engine}");
+    echo_works(&server, &mut cat, 1);
+    cat.send("call / ack [2] 2000");
+    assert_eq!(cat.expect("ack", is("ack", "/"))["args"], json!([2]));
+    cat.eof_exits_zero();
+    assert!(!server.records().iter().any(|r| r["type"] == "upgrade"), "{:?}", server.records());
+}
+
+#[test]
+fn transport_websocket_connects_and_echoes() {
+    let (server, mut cat) = connected(&["--transport", "websocket"]);
+    let engine = server.expect(*T, |r| r["type"] == "engine_connection");
+    assert_eq!(engine["transport"], "websocket", "{engine}");
+    echo_works(&server, &mut cat, 1);
+    cat.eof_exits_zero();
+    assert!(!server.records().iter().any(|r| r["type"] == "upgrade"), "{:?}", server.records());
+}
+
+#[test]
+fn transport_auto_starts_with_polling_and_upgrades() {
+    let (server, mut cat) = connected(&["--transport", "auto"]);
+    let engine = server.expect(*T, |r| r["type"] == "engine_connection");
+    assert_eq!(engine["transport"], "polling", "{engine}");
+    let upgrade = server.expect(*T, |r| r["type"] == "upgrade");
+    assert_eq!(upgrade["transport"], "websocket", "{upgrade}");
+    echo_works(&server, &mut cat, 1);
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn eio_3_connects_to_a_server_allowing_eio3() {
+    let (server, mut cat) = connected_to(&["--allow-eio3"], &["--eio", "3"]);
+    let engine = server.expect(*T, |r| r["type"] == "engine_connection");
+    assert_eq!(engine["query"]["EIO"], "3", "{engine}");
+    echo_works(&server, &mut cat, 1);
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn eio_4_is_refused_by_a_socket_io_2_server() {
+    let server = TestServer::start(&["--v2"]);
+    let mut cat = Siocat::start(&server.url(), &["--eio", "4"]);
+    cat.expect("connect_error on /", is("connect_error", "/"));
+    let status = cat.wait();
+    assert!(!status.success(), "exit status must be non-zero, got {status}");
+}
+
+#[test]
+fn eio_auto_works_with_a_socket_io_2_server() {
+    let (server, mut cat) = connected_to(&["--v2"], &["--eio", "auto"]);
+    let seen = server.expect(*T, |r| r["type"] == "connect" && r["ns"] == "/");
+    let welcome = cat.expect("welcome", is_event("/", "welcome"));
+    assert_eq!(welcome["args"], json!([{ "ns": "/", "sid": seen["sid"] }]));
+    echo_works(&server, &mut cat, 1);
+    cat.send(r#"call / ack ["v2"] 2000"#);
+    assert_eq!(cat.expect("ack", is("ack", "/"))["args"], json!(["v2"]));
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn bad_transport_or_eio_values_exit_2() {
+    for args in [
+        &["--transport", "tcp"][..],
+        &["--transport", "WebSocket"],
+        &["--transport", ""],
+        &["--transport"],
+        &["--eio", "5"],
+        &["--eio", "v3"],
+        &["--eio", "3.0"],
+        &["--eio", ""],
+        &["--eio"],
+    ] {
+        let (status, stderr) = run_to_exit(args);
+        assert_eq!(status.code(), Some(2), "{args:?}: {status}, stderr: {stderr}");
+        assert!(stderr.contains("usage: siocat"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn binary_args_are_sent_and_printed_as_base64() {
+    let (server, mut cat) = connected(&[]);
+    let args = json!([{ "_binary": "AQID" }, { "nested": [{ "_binary": "" }] }]);
+    cat.send(&format!("emit / echo {args}"));
+    let seen = server.expect(*T, |r| r["type"] == "event" && r["event"] == "echo");
+    assert_eq!(seen["args"], args);
+    // The server's echo re-emits the Buffers: siocat prints them as _binary objects again.
+    let line = cat.expect("echo event", is_event("/", "echo"));
+    assert_eq!(line["args"], args);
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn binary_objects_may_have_whitespace_and_strings_stay_strings() {
+    let (server, mut cat) = connected(&[]);
+    cat.send(r#"emit / echo [ { "_binary" : "AQI=" } , "{\"_binary\":\"AQI=\"}", {"_binary":"\/w=="}, {"_binary":"AQI=","x":1}]"#);
+    let expected = json!([{ "_binary": "AQI=" }, "{\"_binary\":\"AQI=\"}", { "_binary": "/w==" }, { "_binary": "AQI=", "x": 1 }]);
+    let seen = server.expect(*T, |r| r["type"] == "event" && r["event"] == "echo");
+    assert_eq!(seen["args"], expected);
+    let line = cat.expect("echo event", is_event("/", "echo"));
+    assert_eq!(line["args"], expected);
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn call_with_binary_prints_the_binary_ack() {
+    let (server, mut cat) = connected(&[]);
+    cat.send(r#"call / binary [{"_binary":"/wA="}] 2000"#);
+    let line = cat.expect("ack line", is("ack", "/"));
+    assert_eq!(line, json!({ "type": "ack", "ns": "/", "event": "binary", "args": [{ "_binary": "/wA=" }] }));
+    let seen = server.expect(*T, |r| r["type"] == "event" && r["event"] == "binary");
+    assert_eq!(seen["args"], json!([{ "_binary": "/wA=" }]));
+    assert_eq!(seen["ack"], true);
+    let event = cat.expect("binary event", is_event("/", "binary"));
+    assert_eq!(event["args"], json!([{ "_binary": "/wA=" }]));
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn binary_of_every_length_round_trips() {
+    let (server, mut cat) = connected(&[]);
+    // 0..=7 bytes cover every padding case, plus one buffer of 100 kB; then 10 small buffers
+    // in nested places (the server's parser refuses more than 10 per packet).
+    let mut lengths: Vec<Value> = (0..8u8)
+        .map(|n| {
+            let bytes: Vec<u8> = (0..n).map(|i| i.wrapping_mul(97).wrapping_add(200)).collect();
+            json!({ "_binary": base64(&bytes) })
+        })
+        .collect();
+    let big: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    lengths.push(json!({ "_binary": base64(&big) }));
+    let many = json!([{ "a": (0..5u8).map(|i| json!({ "_binary": base64(&[i]) })).collect::<Vec<_>>() },
+                      "_binary",
+                      { "b": { "c": (5..10u8).map(|i| json!([{ "_binary": base64(&[i, i]) }])).collect::<Vec<_>>() } }]);
+    for args in [Value::Array(lengths), many] {
+        cat.send(&format!("call / binary {args} 5000"));
+        let line = cat.expect("ack line", is("ack", "/"));
+        assert_eq!(line["args"], args);
+        let seen = server.expect(*T, |r| r["type"] == "event" && r["event"] == "binary" && r["args"] == args);
+        assert_eq!(seen["ack"], true);
+    }
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn server_ack_request_with_binary_is_answered_with_the_binary() {
+    let (server, mut cat) = connected(&[]);
+    cat.send(r#"emit / ask [{"_binary":"AQI="}]"#);
+    let line = cat.expect("question", is_event("/", "question"));
+    assert_eq!(line["args"], json!([{ "_binary": "AQI=" }]));
+    assert_eq!(line["ack"], true);
+    let reply = server.expect(*T, |r| r["type"] == "ask_reply" || r["type"] == "ask_timeout");
+    assert_eq!(reply, json!({ "type": "ask_reply", "ns": "/", "args": [{ "_binary": "AQI=" }] }));
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn binary_works_over_every_transport_and_protocol() {
+    for (server_args, args) in [
+        (&[][..], &["--transport", "polling"][..]),
+        (&[], &["--transport", "websocket"]),
+        (&["--allow-eio3"], &["--eio", "3", "--transport", "polling"]),
+        (&["--allow-eio3"], &["--eio", "3", "--transport", "websocket"]),
+        (&["--v2"], &["--eio", "auto"]),
+        (&["--v2"], &["--eio", "3", "--transport", "polling"]),
+    ] {
+        let what = format!("server {server_args:?}, siocat {args:?}");
+        let (server, mut cat) = connected_to(server_args, args);
+        cat.send(r#"emit / echo [{"_binary":"AQID"},{"nested":[{"_binary":""}]}]"#);
+        let line = cat.expect("echo event", is_event("/", "echo"));
+        assert_eq!(line["args"], json!([{ "_binary": "AQID" }, { "nested": [{ "_binary": "" }] }]), "{what}");
+        cat.send(r#"call / binary ["x",{"_binary":"/wA="}] 2000"#);
+        let ack = cat.expect("ack line", is("ack", "/"));
+        assert_eq!(ack["args"], json!(["x", { "_binary": "/wA=" }]), "{what}");
+        cat.send(r#"emit / ask [{"_binary":"AQI="},2]"#);
+        let reply = server.expect(*T, |r| r["type"] == "ask_reply" || r["type"] == "ask_timeout");
+        assert_eq!(reply["args"], json!([{ "_binary": "AQI=" }, 2]), "{what}: {reply}");
+        cat.eof_exits_zero();
+    }
+}
+
+#[test]
+fn invalid_base64_prints_an_error_and_siocat_keeps_going() {
+    let (server, mut cat) = connected(&[]);
+    for bad in [
+        r#"emit / echo [{"_binary":"A"}]"#,
+        r#"emit / echo [1,{"x":{"_binary":"!!!!"}}]"#,
+        r#"emit / echo [{"_binary":"AQ=I"}]"#,
+        r#"emit / echo [{"_binary":"AQI=="}]"#,
+        r#"emit / echo [{"_binary":"AQ\nI="}]"#,
+        r#"call / ack [{"_binary":"AQID"},{"_binary":"*"}] 2000"#,
+    ] {
+        cat.send(bad);
+        let line = cat.expect("error line", |l| l["type"] == "error");
+        let message = line["message"].as_str().unwrap_or_default();
+        assert!(message.contains("base64"), "{bad:?} gave {line}");
+        assert_eq!(line.as_object().map(|o| o.len()), Some(2), "{line}");
+    }
+    cat.send(r#"call / ack [{"_binary":"AQID"}] 2000"#);
+    let ack = cat.expect("ack", is("ack", "/"));
+    assert_eq!(ack["args"], json!([{ "_binary": "AQID" }]));
+    server.expect(*T, |r| r["type"] == "event" && r["event"] == "ack");
+    let events: Vec<Value> =
+        server.records().into_iter().filter(|r| r["type"] == "event").map(|r| r["event"].clone()).collect();
+    assert_eq!(events, vec![json!("ack")], "no bad line reached the server");
+    cat.eof_exits_zero();
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let v = chunk.iter().enumerate().fold(0u32, |v, (i, &b)| v | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(v >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }

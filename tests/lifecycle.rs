@@ -232,3 +232,27 @@ fn pending_acks_fail_with_disconnected_when_the_namespace_goes() {
     let lost = rec.expect(T, "lost ack", |r| matches!(r, Rec::Ack { tag, .. } if tag == "lost"));
     assert_eq!(lost, Rec::Ack { tag: "lost".into(), status: sio_result::SIO_ERR_DISCONNECTED, args: None });
 }
+
+#[test]
+fn an_ack_that_cannot_be_sent_stays_with_the_caller() {
+    let server = TestServer::start(&[]);
+    let rec = Recorder::new(AckMode::Keep);
+    let client = Client::connect(&server.url());
+    let s = client.join(&rec, "/", None);
+    emit(s, "ask", r#"["late"]"#);
+    rec.expect(T, "question", |r| matches!(r, Rec::Event { name, .. } if name == "question"));
+    let ack = rec.take_acks().pop().unwrap();
+    assert_eq!(unsafe { sio_client_close(client.ptr) }, sio_result::SIO_OK);
+    assert_eq!(client.wait(5000), sio_result::SIO_OK);
+    // Closed: the send fails and the handle is still ours, to retry or free (no double free).
+    let args = cs("[1]");
+    assert_eq!(
+        unsafe { sio_ack_send(ack.0, args.as_ptr(), std::ptr::null(), 0) },
+        sio_result::SIO_ERR_CLOSED
+    );
+    assert_eq!(
+        unsafe { sio_ack_send(ack.0, args.as_ptr(), std::ptr::null(), 0) },
+        sio_result::SIO_ERR_CLOSED
+    );
+    unsafe { sio_ack_free(ack.0) };
+}

@@ -124,7 +124,9 @@ impl Responder {
         Ok(Outgoing { text, attachments: buffers })
     }
 
-    pub(crate) fn send_packet(self, packet: Outgoing) -> Result<(), Error> {
+    /// Queues the answer. Takes `&self` so that a caller whose send failed keeps the responder
+    /// (the C ABI frees its handle only on success).
+    pub(crate) fn send_packet(&self, packet: Outgoing) -> Result<(), Error> {
         let shared: &Shared = &self.socket.shared;
         shared.send(Command::Ack { ns: self.socket.index, connection: self.ack.connection, packet })
     }

@@ -162,10 +162,12 @@ pub unsafe extern "C" fn sio_ack_send(
             let args = unsafe { opt_str_arg(args_json, "args_json") }?.unwrap_or("[]");
             let buffers = unsafe { buffers_arg(buffers, count) }?;
             // SAFETY: `ack` is non-NULL and came from `sio_event_take_ack`.
-            let packet = unsafe { &(*ack).inner }.packet(args, buffers)?;
-            // SAFETY: `ack` came from `sio_event_take_ack` and is consumed once, here.
-            let ack = unsafe { Box::from_raw(ack) };
-            Ok(ack.inner.send_packet(packet)?)
+            let responder = unsafe { &(*ack).inner };
+            let packet = responder.packet(args, buffers)?;
+            responder.send_packet(packet)?;
+            // SAFETY: sent: the handle is consumed, once, here (on failure it stays the caller's).
+            drop(unsafe { Box::from_raw(ack) });
+            Ok(())
         })())
     }
 }

@@ -55,6 +55,12 @@ struct State {
     waker: Arc<Waker>,
     /// The revision spoken; a v4 attempt turns v3 when the server answers the handshake in v3.
     v3: AtomicBool,
+    /// The handshake GET has returned (from then on, every request ends within a second of a
+    /// close).
+    handshake_done: AtomicBool,
+    /// How many HTTP threads are running, and their exits.
+    live: Mutex<usize>,
+    ended: Condvar,
 }
 
 impl State {
@@ -84,6 +90,7 @@ pub struct Polling {
     post_in_flight: bool,
     max_payload: Option<u64>,
     failed: Option<TransportError>,
+    threads: Vec<std::thread::JoinHandle<()>>,
 }
 
 /// A fresh cache-busting value for the `t` query parameter.
@@ -196,13 +203,14 @@ impl Polling {
             stop: AtomicBool::new(false),
             waker,
             v3: AtomicBool::new(rev == Revision::V3),
+            handshake_done: AtomicBool::new(false),
+            live: Mutex::new(0),
+            ended: Condvar::new(),
         });
         let (st, req) = (state.clone(), requests.clone());
-        std::thread::Builder::new()
-            .name("sio-poll-get".into())
-            .spawn(move || reader(&st, &req, timeout))
-            .map_err(|e| TransportError::Failed(format!("cannot start a thread: {e}")))?;
+        let reader = spawn("sio-poll-get", &state, move || reader(&st, &req, timeout))?;
         Ok(Polling {
+            threads: vec![reader],
             state,
             requests,
             outbox: VecDeque::new(),
@@ -224,10 +232,7 @@ impl Polling {
         *self.state.polling.lock() = Some(sid.to_owned());
         self.state.polling_ready.notify_all();
         let (st, req, sid) = (self.state.clone(), self.requests.clone(), sid.to_owned());
-        std::thread::Builder::new()
-            .name("sio-poll-post".into())
-            .spawn(move || writer(&st, &req, &sid, timeout))
-            .map_err(|e| TransportError::Failed(format!("cannot start a thread: {e}")))?;
+        self.threads.push(spawn("sio-poll-post", &self.state, move || writer(&st, &req, &sid, timeout))?);
         Ok(())
     }
 
@@ -306,38 +311,85 @@ impl Polling {
         Ok(())
     }
 
-    /// Ends the session: tells the server (a `1` packet, which also ends its parked GET) and
-    /// lets the HTTP threads finish on their own; they touch nothing of the client.
+    /// Ends the session: tells the server (a `1` packet, which also ends its parked GET), then
+    /// waits a moment for the HTTP threads (see [`Polling::drop`]).
     pub fn close(mut self) {
         self.outbox.clear();
         let sid = self.state.polling.lock().clone();
-        self.state.stop.store(true, Ordering::Release);
-        self.state.post_ready.notify_all();
-        self.state.polling_ready.notify_all();
+        self.stop_threads();
         if let Some(sid) = sid {
-            let (requests, rev) = (self.requests.clone(), self.state.rev());
+            let rev = self.state.rev();
             let body = match rev {
                 Revision::V4 => "1",
                 Revision::V3 => "1:1",
             };
-            let _ = std::thread::Builder::new()
-                .name("sio-poll-close".into())
-                .spawn(move || post(&requests, rev, &sid, body.into(), Duration::from_secs(2)));
+            let _ = post(&self.requests, rev, &sid, body.into(), CLOSE_TIMEOUT);
         }
     }
-}
 
-impl Drop for Polling {
-    fn drop(&mut self) {
+    fn stop_threads(&self) {
         self.state.stop.store(true, Ordering::Release);
         self.state.post_ready.notify_all();
         self.state.polling_ready.notify_all();
     }
+}
+
+/// How long closing waits for the server to take the `1` packet, and then for the HTTP
+/// threads to end.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+impl Drop for Polling {
+    /// Stops the HTTP threads and joins them; one still blocked in a request after
+    /// [`CLOSE_TIMEOUT`] (a server that answers nothing) is left to end with its request's own
+    /// timeout: it holds nothing of the client but the inbox it reports to.
+    fn drop(&mut self) {
+        self.stop_threads();
+        if !self.state.handshake_done.load(Ordering::Acquire) {
+            // The handshake GET cannot be interrupted: do not make the owner wait for it.
+            return;
+        }
+        let deadline = std::time::Instant::now() + CLOSE_TIMEOUT;
+        let mut live = self.state.live.lock();
+        while *live > 0 {
+            if self.state.ended.wait_until(&mut live, deadline).timed_out() {
+                return;
+            }
+        }
+        drop(live);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Starts one of the HTTP threads, counted in `state.live` until it ends.
+fn spawn(
+    name: &str,
+    state: &Arc<State>,
+    body: impl FnOnce() + Send + 'static,
+) -> Result<std::thread::JoinHandle<()>, TransportError> {
+    struct Live(Arc<State>);
+    impl Drop for Live {
+        fn drop(&mut self) {
+            *self.0.live.lock() -= 1;
+            self.0.ended.notify_all();
+        }
+    }
+    *state.live.lock() += 1;
+    let live = Live(state.clone());
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            let _live = live;
+            body();
+        })
+        .map_err(|e| TransportError::Failed(format!("cannot start a thread: {e}")))
 }
 
 /// The reader thread: the handshake GET, then (once started) one parked GET after another.
 fn reader(state: &State, requests: &Requests, timeout: Duration) {
     let handshake = get(requests, state.rev(), None, Some(timeout));
+    state.handshake_done.store(true, Ordering::Release);
     if !deliver(state, handshake) {
         return;
     }

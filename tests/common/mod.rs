@@ -1,8 +1,12 @@
 //! Shared harness for the integration tests: runs the Node.js Socket.IO server
-//! in `tests/server/server.js` and collects the JSON records it prints.
+//! in `tests/server/server.js` (or, with [`TestServer::start_python`], the
+//! python-socketio one in `tests/server/python_server.py`) and collects the JSON
+//! records it prints.
 //!
 //! Use it with `mod common;` in a test file. Needs Node.js and, once,
-//! `npm ci` in `tests/server`.
+//! `npm ci` in `tests/server`; the Python server needs Python 3 and, once,
+//! `pip install -r tests/server/requirements.txt` (`$PYTHON` picks the interpreter,
+//! default `python3`).
 
 #![allow(dead_code)]
 
@@ -29,7 +33,7 @@ struct Records {
 
 type Shared = Arc<(Mutex<Records>, Condvar)>;
 
-/// A running `tests/server/server.js`. Dropping it stops the server.
+/// A running test server (`server.js` or `python_server.py`). Dropping it stops it.
 pub struct TestServer {
     child: Child,
     /// Kept open for the server's whole life: the server exits when its stdin ends,
@@ -52,7 +56,7 @@ impl TestServer {
             );
         }
 
-        let mut child = Command::new("node")
+        let child = Command::new("node")
             .arg(dir.join("server.js"))
             .args(args)
             .current_dir(&dir)
@@ -61,7 +65,48 @@ impl TestServer {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run `node` (is Node.js installed?): {e}"));
+        TestServer::attach(child)
+    }
 
+    /// Starts the python-socketio server, `python3 tests/server/python_server.py`, with
+    /// the same `args` as [`start`](Self::start) (`--ping-interval`, `--ping-timeout`,
+    /// `--port`; plus `--debug` to log every packet to stderr). Its records have the
+    /// same shapes (see the differences listed at the top of python_server.py).
+    /// Panics, saying what to install, if Python or its packages are missing.
+    pub fn start_python(args: &[&str]) -> TestServer {
+        let dir = server_dir();
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        const INSTALL: &str = "pip install -r tests/server/requirements.txt";
+        const CHECK: &str = "import socketio, engineio, aiohttp, importlib.metadata as m\n\
+                             assert m.version('python-socketio').startswith('5.')";
+        let check = Command::new(&python)
+            .args(["-c", CHECK])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run `{python}` (is Python 3 installed? set $PYTHON): {e}"));
+        if !check.success() {
+            panic!(
+                "the Python test server needs python-socketio 5.x, python-engineio and aiohttp \
+                 (not importable by `{python}`): run `{INSTALL}`"
+            );
+        }
+        let child = Command::new(&python)
+            .arg(dir.join("python_server.py"))
+            .args(args)
+            .current_dir(&dir)
+            .env("PYTHONUNBUFFERED", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run `{python}` (is Python 3 installed?): {e}"));
+        TestServer::attach(child)
+    }
+
+    /// Collects the records of a just-spawned server and waits for its `listening` record.
+    fn attach(mut child: Child) -> TestServer {
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("child stdout is piped");
         let shared: Shared = Arc::default();

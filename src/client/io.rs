@@ -268,6 +268,7 @@ impl Io {
         let opened = WebSocket::connect(
             &shared.endpoint.url(4, "websocket", None, &[]),
             &shared.options.headers,
+            shared.tls.as_ref(),
             deadline,
             &shared.waker,
             &abort,

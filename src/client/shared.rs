@@ -10,6 +10,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::options::{Endpoint, Options};
 use super::{Event, Socket};
+use crate::transport::tls::client_config;
 use crate::transport::Waker;
 use crate::Error;
 
@@ -92,6 +93,8 @@ struct Lifecycle {
 pub(crate) struct Shared {
     pub endpoint: Endpoint,
     pub options: Options,
+    /// Built from `options.tls` once, for an `https`/`wss` endpoint; every connection uses it.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
     pub waker: Waker,
     commands: Mutex<Vec<Command>>,
     /// `sio_client_free` started: the I/O thread stops, no new callback starts.
@@ -112,9 +115,11 @@ thread_local! {
 
 impl Shared {
     pub fn new(endpoint: Endpoint, options: Options) -> Result<Shared, Error> {
+        let tls = if endpoint.is_secure() { Some(client_config(&options.tls)?) } else { None };
         Ok(Shared {
             endpoint,
             options,
+            tls,
             waker: Waker::new().map_err(|e| Error::Io(e.to_string()))?,
             commands: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),

@@ -2,27 +2,43 @@
 // Socket.IO server driven by libsio's integration tests (see tests/common/mod.rs).
 //
 //   node tests/server/server.js [--ping-interval MS] [--ping-timeout MS] [--port N]
+//                               [--tls-cert FILE --tls-key FILE [--tls-ca FILE]]
+//
+// With --tls-cert/--tls-key it serves HTTPS; with --tls-ca it also requires a client
+// certificate signed by that CA.
 //
 // stdout is a stream of JSON records, one per line; the first one is
-// {"type":"listening","port":N}. The server exits when its stdin ends, so it
+// {"type":"listening","port":N,"tls":BOOL}. The server exits when its stdin ends, so it
 // never outlives the test process that started it.
 "use strict";
 
+const fs = require("fs");
 const http = require("http");
+const https = require("https");
 const { Server } = require("socket.io");
 
 function parseArgs(argv) {
-  const opts = { pingInterval: 25000, pingTimeout: 20000, port: 0 };
+  const opts = { pingInterval: 25000, pingTimeout: 20000, port: 0, tlsCert: null, tlsKey: null, tlsCa: null };
   const names = { "--ping-interval": "pingInterval", "--ping-timeout": "pingTimeout", "--port": "port" };
+  const files = { "--tls-cert": "tlsCert", "--tls-key": "tlsKey", "--tls-ca": "tlsCa" };
+  const bad = (why) => {
+    process.stderr.write(`server.js: ${why}\n`);
+    process.exit(2);
+  };
   for (let i = 0; i < argv.length; i++) {
-    const key = names[argv[i]];
-    const value = Number(argv[i + 1]);
-    if (!key || !Number.isInteger(value) || value < 0) {
-      process.stderr.write(`server.js: bad argument ${argv[i]} ${argv[i + 1] ?? ""}\n`);
-      process.exit(2);
+    const arg = argv[i + 1];
+    if (files[argv[i]] && arg) {
+      opts[files[argv[i]]] = arg;
+    } else {
+      const key = names[argv[i]];
+      const value = Number(arg);
+      if (!key || !Number.isInteger(value) || value < 0) bad(`bad argument ${argv[i]} ${arg ?? ""}`);
+      opts[key] = value;
     }
-    opts[key] = value;
     i++;
+  }
+  if (!opts.tlsCert !== !opts.tlsKey || (opts.tlsCa && !opts.tlsCert)) {
+    bad("--tls-cert and --tls-key go together (and --tls-ca needs them)");
   }
   return opts;
 }
@@ -64,7 +80,19 @@ function fromRecord(value) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const httpServer = http.createServer();
+function createServer() {
+  if (!opts.tlsCert) return http.createServer();
+  const tls = { cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) };
+  if (opts.tlsCa) {
+    Object.assign(tls, { ca: fs.readFileSync(opts.tlsCa), requestCert: true, rejectUnauthorized: true });
+  }
+  return https.createServer(tls);
+}
+
+const httpServer = createServer();
+httpServer.on("tlsClientError", (err) => {
+  record({ type: "tls_error", code: err.code ?? null, message: err.message });
+});
 const io = new Server(httpServer, { pingInterval: opts.pingInterval, pingTimeout: opts.pingTimeout });
 
 io.engine.on("connection", (rawSocket) => {
@@ -153,7 +181,7 @@ for (const name of ["/", "/a", "/b", "/admin"]) {
 }
 
 httpServer.listen(opts.port, "127.0.0.1", () => {
-  record({ type: "listening", port: httpServer.address().port });
+  record({ type: "listening", port: httpServer.address().port, tls: Boolean(opts.tlsCert) });
 });
 
 // Never outlive the harness: stop when stdin ends/closes or on SIGTERM.

@@ -246,7 +246,7 @@ const char *sio_version(void);
 
 /**
  * New options with the defaults: path `/socket.io`, no query, no headers, connect timeout
- * 20000 ms.
+ * 20000 ms, TLS certificates verified against the system's trust store.
  *
  * Ownership: owned by the caller, free with `sio_options_free`. Thread: any.
  * Errors: none (NULL only if memory ran out, which aborts in practice).
@@ -311,15 +311,51 @@ enum sio_result sio_options_set_transport(struct sio_options *opts, int transpor
 enum sio_result sio_options_set_protocol(struct sio_options *opts, int protocol);
 
 /**
- * Creates a client for `url` (`http://host:port/namespace?query`, or `ws://`) and starts its
- * threads. Nothing is sent until a socket is connected with `sio_socket_connect`, so register
- * handlers first and no event is missed. The URL's path is the namespace `sio_of(c, NULL, …)`
- * returns, as in the JS client; its query is sent with every request.
+ * Trusts the CA certificates in the PEM file `path` (one or more) instead of the system's trust
+ * store, for `https://` and `wss://` URLs. NULL goes back to the system's store (the default).
+ * The file is read by `sio_connect`, which fails with `SIO_ERR_INVALID` (naming the file) if it
+ * cannot be read or holds no certificate.
+ *
+ * Ownership: `path` is copied. Thread: any, one thread at a time per `opts`.
+ * Errors: `SIO_ERR_NULL` (`opts`), `SIO_ERR_UTF8`.
+ */
+enum sio_result sio_options_set_ca_file(struct sio_options *opts, const char *path);
+
+/**
+ * Sets the client certificate (PEM chain in `cert_file`) and its private key (PEM, PKCS#8,
+ * PKCS#1 or SEC1, in `key_file`) presented to servers that ask for one (mutual TLS). Both NULL
+ * removes it. The files are read by `sio_connect`, which fails with `SIO_ERR_INVALID` (naming
+ * the file) if one cannot be read or the key is not usable.
+ *
+ * Ownership: both paths are copied. Thread: any, one thread at a time per `opts`.
+ * Errors: `SIO_ERR_NULL` (`opts`, or only one of the files), `SIO_ERR_UTF8`.
+ */
+enum sio_result sio_options_set_client_cert(struct sio_options *opts,
+                                            const char *cert_file,
+                                            const char *key_file);
+
+/**
+ * With `insecure` non-zero, TLS connections accept any server certificate for any host name:
+ * no protection against a man in the middle. For testing only (self-signed servers); prefer
+ * `sio_options_set_ca_file`. 0 (the default) verifies the certificate and the host name.
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+ */
+enum sio_result sio_options_set_insecure(struct sio_options *opts, int insecure);
+
+/**
+ * Creates a client for `url` (`http://host:port/namespace?query`, or `ws://`, `https://`,
+ * `wss://`) and starts its threads. Nothing is sent until a socket is connected with
+ * `sio_socket_connect`, so register handlers first and no event is missed. The URL's path is
+ * the namespace `sio_of(c, NULL, …)` returns, as in the JS client; its query is sent with every
+ * request.
  *
  * Ownership: `url` and `opts` are copied (`opts` may be NULL for the defaults, and may be freed
  * right after); `*out` is owned by the caller, free it with `sio_client_free`.
  * Thread: any. Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_URL` (unparsable URL, scheme
- * other than http/ws), `SIO_ERR_IO`. `*out` is written only on success.
+ * other than http/ws/https/wss), `SIO_ERR_INVALID` (a TLS file of the options cannot be used),
+ * `SIO_ERR_IO`. `*out` is written only on success. TLS failures while connecting (e.g. an
+ * untrusted certificate) come later, to the connect_error handlers.
  */
 enum sio_result sio_connect(const char *url,
                             const struct sio_options *opts,

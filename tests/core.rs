@@ -519,7 +519,7 @@ fn bad_input_returns_codes_and_messages() {
         let bad_utf8 = c"http://\xff\xfe";
         assert_eq!(sio_connect(bad_utf8.as_ptr().cast(), null(), &mut c), sio_result::SIO_ERR_UTF8);
         assert!(last_error().contains("UTF-8"));
-        for url in ["not a url", "ftp://host/", "https://host/"] {
+        for url in ["not a url", "ftp://host/", "http://"] {
             assert_eq!(sio_connect(cs(url).as_ptr(), null(), &mut c), sio_result::SIO_ERR_URL, "{url}");
         }
         assert!(c.is_null(), "out-parameters are written only on success");

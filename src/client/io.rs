@@ -403,7 +403,7 @@ impl Io {
                 headers.push(("Cookie".into(), cookies.join("; ")));
             }
         }
-        let ws = WebSocket::connect(&url, &headers, deadline, &shared.waker, abort)?;
+        let ws = WebSocket::connect(&url, &headers, shared.tls.as_ref(), deadline, &shared.waker, abort)?;
         Ok(Connection::WebSocket(ws))
     }
 
@@ -486,6 +486,7 @@ impl Io {
                     .http_status_as_error(false)
                     .timeout_connect(Some(self.shared.options.connect_timeout))
                     .proxy(None)
+                    .tls_config(self.shared.http_tls.clone())
                     .build()
                     .into()
             })

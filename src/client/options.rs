@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+pub use crate::transport::tls::TlsOptions;
 use crate::Error;
 
 /// Which transports a client uses (`protocol.md` §1.8).
@@ -45,6 +46,8 @@ pub struct Options {
     pub transport: TransportMode,
     /// Which protocol revision to speak.
     pub protocol: ProtocolMode,
+    /// Certificate verification and client certificate for `https://` and `wss://` URLs.
+    pub tls: TlsOptions,
 }
 
 impl Default for Options {
@@ -56,6 +59,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(20),
             transport: TransportMode::default(),
             protocol: ProtocolMode::default(),
+            tls: TlsOptions::default(),
         }
     }
 }
@@ -69,14 +73,12 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
-    /// Resolves `http://host:port/nsp?k=v` (or `ws://…`) with `opts`.
+    /// Resolves `http://host:port/nsp?k=v` (or `ws://`, `https://`, `wss://`) with `opts`.
     pub fn resolve(url: &str, opts: &Options) -> Result<Endpoint, Error> {
         let parsed = url::Url::parse(url).map_err(|e| Error::InvalidUrl(format!("{url}: {e}")))?;
         let scheme = match parsed.scheme() {
             "http" | "ws" => "http",
-            "https" | "wss" => {
-                return Err(Error::InvalidUrl(format!("{url}: TLS (https/wss) is not supported yet")))
-            }
+            "https" | "wss" => "https",
             other => return Err(Error::InvalidUrl(format!("{url}: unsupported scheme \"{other}\""))),
         };
         if parsed.host_str().is_none_or(str::is_empty) {
@@ -174,6 +176,19 @@ mod tests {
             ep.url(4, "websocket", None, &[]).as_str(),
             "ws://localhost/custom/?EIO=4&transport=websocket"
         );
+    }
+
+    #[test]
+    fn https_and_wss_are_secure() {
+        for url in ["https://example.test/", "wss://example.test:8443/"] {
+            let ep = Endpoint::resolve(url, &Options::default()).unwrap();
+            assert!(ep.is_secure(), "{url}");
+            assert_eq!(ep.url(4, "websocket", None, &[]).scheme(), "wss");
+            assert_eq!(ep.url(4, "polling", None, &[]).scheme(), "https");
+        }
+        let ep = Endpoint::resolve("wss://example.test/", &Options::default()).unwrap();
+        assert_eq!(ep.url(4, "websocket", None, &[]).port_or_known_default(), Some(443));
+        assert!(!Endpoint::resolve("ws://example.test/", &Options::default()).unwrap().is_secure());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::options::{Endpoint, Options};
 use super::{Event, Socket};
+use crate::transport::tls::client_config;
 use crate::transport::Waker;
 use crate::Error;
 
@@ -92,6 +93,10 @@ struct Lifecycle {
 pub(crate) struct Shared {
     pub endpoint: Endpoint,
     pub options: Options,
+    /// Built from `options.tls` once, for an `https`/`wss` endpoint; every connection uses it.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// The same trust and client certificate for ureq (polling over https).
+    pub http_tls: ureq::tls::TlsConfig,
     pub waker: Arc<Waker>,
     commands: Mutex<Vec<Command>>,
     /// `sio_client_free` started: the I/O thread stops, no new callback starts.
@@ -112,9 +117,17 @@ thread_local! {
 
 impl Shared {
     pub fn new(endpoint: Endpoint, options: Options) -> Result<Shared, Error> {
+        let tls = if endpoint.is_secure() { Some(client_config(&options.tls)?) } else { None };
+        let http_tls = if endpoint.is_secure() {
+            crate::transport::polling::tls_config(&options.tls)?
+        } else {
+            ureq::tls::TlsConfig::default()
+        };
         Ok(Shared {
             endpoint,
             options,
+            tls,
+            http_tls,
             waker: Arc::new(Waker::new().map_err(|e| Error::Io(e.to_string()))?),
             commands: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),

@@ -1,6 +1,7 @@
 //! `sio_options`, `sio_client` and the calls that create, wait for and free a client.
 
 use std::ffi::{c_char, c_int};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::error::{to_code, Failure};
@@ -48,7 +49,7 @@ unsafe fn with_options(
 }
 
 /// New options with the defaults: path `/socket.io`, no query, no headers, connect timeout
-/// 20000 ms.
+/// 20000 ms, TLS certificates verified against the system's trust store.
 ///
 /// Ownership: owned by the caller, free with `sio_options_free`. Thread: any.
 /// Errors: none (NULL only if memory ran out, which aborts in practice).
@@ -215,15 +216,80 @@ pub unsafe extern "C" fn sio_options_set_protocol(opts: *mut sio_options, protoc
     }
 }
 
-/// Creates a client for `url` (`http://host:port/namespace?query`, or `ws://`) and starts its
-/// threads. Nothing is sent until a socket is connected with `sio_socket_connect`, so register
-/// handlers first and no event is missed. The URL's path is the namespace `sio_of(c, NULL, …)`
-/// returns, as in the JS client; its query is sent with every request.
+/// Trusts the CA certificates in the PEM file `path` (one or more) instead of the system's trust
+/// store, for `https://` and `wss://` URLs. NULL goes back to the system's store (the default).
+/// The file is read by `sio_connect`, which fails with `SIO_ERR_INVALID` (naming the file) if it
+/// cannot be read or holds no certificate.
+///
+/// Ownership: `path` is copied. Thread: any, one thread at a time per `opts`.
+/// Errors: `SIO_ERR_NULL` (`opts`), `SIO_ERR_UTF8`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_ca_file(opts: *mut sio_options, path: *const c_char) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`, strings NUL-terminated.
+        to_code(unsafe { with_options(opts, |o| {
+                o.tls.ca_file = opt_str_arg(path, "path")?.map(PathBuf::from);
+                Ok(())
+            }) })
+    }
+}
+
+/// Sets the client certificate (PEM chain in `cert_file`) and its private key (PEM, PKCS#8,
+/// PKCS#1 or SEC1, in `key_file`) presented to servers that ask for one (mutual TLS). Both NULL
+/// removes it. The files are read by `sio_connect`, which fails with `SIO_ERR_INVALID` (naming
+/// the file) if one cannot be read or the key is not usable.
+///
+/// Ownership: both paths are copied. Thread: any, one thread at a time per `opts`.
+/// Errors: `SIO_ERR_NULL` (`opts`, or only one of the files), `SIO_ERR_UTF8`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_client_cert(
+    opts: *mut sio_options,
+    cert_file: *const c_char,
+    key_file: *const c_char,
+) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`, strings NUL-terminated.
+        to_code(unsafe { with_options(opts, |o| {
+                o.tls.client_cert = match (cert_file.is_null(), key_file.is_null()) {
+                    (true, true) => None,
+                    _ => Some((
+                        PathBuf::from(str_arg(cert_file, "cert_file")?),
+                        PathBuf::from(str_arg(key_file, "key_file")?),
+                    )),
+                };
+                Ok(())
+            }) })
+    }
+}
+
+/// With `insecure` non-zero, TLS connections accept any server certificate for any host name:
+/// no protection against a man in the middle. For testing only (self-signed servers); prefer
+/// `sio_options_set_ca_file`. 0 (the default) verifies the certificate and the host name.
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_insecure(opts: *mut sio_options, insecure: c_int) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`.
+        to_code(unsafe { with_options(opts, |o| {
+                o.tls.insecure = insecure != 0;
+                Ok(())
+            }) })
+    }
+}
+
+/// Creates a client for `url` (`http://host:port/namespace?query`, or `ws://`, `https://`,
+/// `wss://`) and starts its threads. Nothing is sent until a socket is connected with
+/// `sio_socket_connect`, so register handlers first and no event is missed. The URL's path is
+/// the namespace `sio_of(c, NULL, …)` returns, as in the JS client; its query is sent with every
+/// request.
 ///
 /// Ownership: `url` and `opts` are copied (`opts` may be NULL for the defaults, and may be freed
 /// right after); `*out` is owned by the caller, free it with `sio_client_free`.
 /// Thread: any. Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_URL` (unparsable URL, scheme
-/// other than http/ws), `SIO_ERR_IO`. `*out` is written only on success.
+/// other than http/ws/https/wss), `SIO_ERR_INVALID` (a TLS file of the options cannot be used),
+/// `SIO_ERR_IO`. `*out` is written only on success. TLS failures while connecting (e.g. an
+/// untrusted certificate) come later, to the connect_error handlers.
 #[no_mangle]
 pub unsafe extern "C" fn sio_connect(
     url: *const c_char,

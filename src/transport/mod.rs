@@ -2,6 +2,7 @@
 //! interrupt the I/O thread, and `poll(2)`.
 
 pub mod polling;
+pub mod tls;
 pub mod websocket;
 
 use std::io::{self, Read, Write};

@@ -481,3 +481,44 @@ fn writer(state: &State, requests: &Requests, sid: &str, timeout: Duration) {
         }
     }
 }
+
+/// ureq's TLS settings for `opts`: the trust and client certificate of
+/// [`super::tls::client_config`], for HTTPS requests (ureq 3 takes no rustls `ClientConfig`).
+pub fn tls_config(opts: &super::tls::TlsOptions) -> Result<ureq::tls::TlsConfig, crate::Error> {
+    use super::tls;
+    use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig, TlsProvider};
+    let owned = |c: &rustls::pki_types::CertificateDer<'_>| Certificate::from_der(c.as_ref()).to_owned();
+    let roots = match &opts.ca_file {
+        Some(path) => RootCerts::from(tls::load_ca_certs(path)?.iter().map(owned).collect::<Vec<_>>()),
+        None => {
+            let native = tls::native_root_certs();
+            if native.is_empty() {
+                RootCerts::WebPki
+            } else {
+                RootCerts::from(native.iter().map(owned).collect::<Vec<_>>())
+            }
+        }
+    };
+    let client_cert = match &opts.client_cert {
+        None => None,
+        Some((cert, key)) => {
+            // Validates both files (errors name them); ureq reads the key from PEM itself.
+            let (chain, _) = tls::load_client_identity(cert, key)?;
+            let pem = std::fs::read(key).map_err(|e| {
+                crate::Error::InvalidArgument(format!("private key file {}: {e}", key.display()))
+            })?;
+            let key = PrivateKey::from_pem(&pem).map_err(|e| {
+                crate::Error::InvalidArgument(format!("private key file {}: {e}", key.display()))
+            })?;
+            let chain: Vec<_> = chain.iter().map(owned).collect();
+            Some(ClientCert::new_with_certs(&chain, key))
+        }
+    };
+    Ok(TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+        .root_certs(roots)
+        .client_cert(client_cert)
+        .disable_verification(opts.insecure)
+        .build())
+}

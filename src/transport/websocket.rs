@@ -1,9 +1,10 @@
 //! The WebSocket transport (`protocol.md` §1.7): one Engine.IO packet per frame, over a
-//! non-blocking TCP stream driven by the I/O thread's `poll(2)`.
+//! non-blocking TCP stream (with TLS for `wss://`) driven by the I/O thread's `poll(2)`.
 
 use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::os::fd::{AsRawFd, RawFd};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
@@ -13,6 +14,7 @@ use tungstenite::http::{HeaderName, HeaderValue};
 use tungstenite::protocol::WebSocketConfig;
 use tungstenite::{Bytes, Message, Utf8Bytes};
 
+use super::tls::{self, Handshake, Stream};
 use super::{poll, Waker};
 
 /// One frame from the server.
@@ -47,7 +49,7 @@ impl std::fmt::Display for TransportError {
 
 /// A connected WebSocket in non-blocking mode.
 pub struct WebSocket {
-    ws: tungstenite::WebSocket<TcpStream>,
+    ws: tungstenite::WebSocket<Stream>,
     flush_pending: bool,
 }
 
@@ -56,16 +58,25 @@ pub struct WebSocket {
 const HANDSHAKE_SLICE: Duration = Duration::from_millis(20);
 
 impl WebSocket {
-    /// Opens a TCP connection and performs the WebSocket handshake, giving up at `deadline`.
-    /// Returns [`TransportError::Aborted`] as soon as `waker` fires and `abort()` is true.
+    /// Opens a TCP connection, the TLS session for a `wss://` URL (with `tls`, which it
+    /// requires) and performs the WebSocket handshake, giving up at `deadline`. Returns
+    /// [`TransportError::Aborted`] as soon as `waker` fires and `abort()` is true.
     pub fn connect(
         url: &url::Url,
         headers: &[(String, String)],
+        tls: Option<&Arc<rustls::ClientConfig>>,
         deadline: Instant,
         waker: &Waker,
         abort: &dyn Fn() -> bool,
     ) -> Result<WebSocket, TransportError> {
-        let stream = tcp_connect(url, deadline, waker, abort)?;
+        let tcp = tcp_connect(url, deadline, waker, abort)?;
+        let stream = match (url.scheme(), tls) {
+            ("wss" | "https", Some(config)) => tls_connect(url, config, tcp, deadline, waker, abort)?,
+            ("wss" | "https", None) => {
+                return Err(TransportError::Failed(format!("{url}: no TLS configuration")))
+            }
+            _ => Stream::Plain(tcp),
+        };
         let request = build_request(url, headers)?;
         let config = WebSocketConfig::default();
         let mut attempt = tungstenite::client::client_with_config(request, stream, Some(config));
@@ -74,9 +85,9 @@ impl WebSocket {
                 Ok((ws, _response)) => return Ok(WebSocket { ws, flush_pending: false }),
                 Err(HandshakeError::Failure(e)) => return Err(handshake_error(e)),
                 Err(HandshakeError::Interrupted(mid)) => {
-                    let fd = mid.get_ref().get_ref().as_raw_fd();
+                    let stream = mid.get_ref().get_ref();
                     let slice = (Instant::now() + HANDSHAKE_SLICE).min(deadline);
-                    wait(Some(fd), false, waker, slice, deadline, abort)?;
+                    wait(Some(stream.as_raw_fd()), stream.wants_write(), waker, slice, deadline, abort)?;
                     attempt = mid.handshake();
                 }
             }
@@ -137,9 +148,9 @@ impl WebSocket {
         }
     }
 
-    /// Whether queued bytes wait for the socket to become writable.
+    /// Whether queued bytes (frames, or TLS records) wait for the socket to become writable.
     pub fn wants_write(&self) -> bool {
-        self.flush_pending
+        self.flush_pending || self.ws.get_ref().wants_write()
     }
 
     pub fn fd(&self) -> RawFd {
@@ -150,6 +161,7 @@ impl WebSocket {
     pub fn close(mut self) {
         let _ = self.ws.close(None);
         let _ = self.ws.flush();
+        self.ws.get_mut().close_notify();
     }
 }
 
@@ -174,6 +186,31 @@ fn wait(
         return Err(TransportError::Timeout);
     }
     Ok(())
+}
+
+/// Performs the TLS handshake over the connected non-blocking `tcp`, as interruptible as the
+/// TCP connect.
+fn tls_connect(
+    url: &url::Url,
+    config: &Arc<rustls::ClientConfig>,
+    mut tcp: TcpStream,
+    deadline: Instant,
+    waker: &Waker,
+    abort: &dyn Fn() -> bool,
+) -> Result<Stream, TransportError> {
+    let name = tls::server_name(url)?;
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let mut conn = rustls::ClientConnection::new(config.clone(), name)
+        .map_err(|e| TransportError::Failed(format!("TLS with {host}: {e}")))?;
+    loop {
+        let want_write = match tls::handshake_step(&mut conn, &mut tcp, &host)? {
+            Handshake::Done => break,
+            Handshake::WantRead => false,
+            Handshake::WantWrite => true,
+        };
+        wait(Some(tcp.as_raw_fd()), want_write, waker, deadline, deadline, abort)?;
+    }
+    Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))
 }
 
 fn tcp_connect(
@@ -289,6 +326,13 @@ fn ws_error(e: tungstenite::Error) -> TransportError {
             ) =>
         {
             TransportError::Closed(format!("connection lost: {e}"))
+        }
+        tungstenite::Error::Io(e) if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => {
+            let inner = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>());
+            TransportError::Failed(format!(
+                "TLS error: {}",
+                inner.map_or_else(|| e.to_string(), tls::describe)
+            ))
         }
         tungstenite::Error::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake) => {
             TransportError::Closed("connection reset by server".into())

@@ -42,6 +42,8 @@ pub struct TestServer {
     reader: Option<JoinHandle<()>>,
     shared: Shared,
     port: u16,
+    /// Serves HTTPS (`--tls-cert`), as its `listening` record says.
+    tls: bool,
 }
 
 impl TestServer {
@@ -118,13 +120,25 @@ impl TestServer {
                 .expect("spawn stdout reader thread")
         };
 
-        let mut server = TestServer { child, stdin, reader: Some(reader), shared, port: 0 };
+        let mut server = TestServer { child, stdin, reader: Some(reader), shared, port: 0, tls: false };
         let listening = server.expect(STARTUP_TIMEOUT, |r| r["type"] == "listening");
         server.port = listening["port"]
             .as_u64()
             .and_then(|p| u16::try_from(p).ok())
             .unwrap_or_else(|| panic!("bad `listening` record: {listening}"));
+        server.tls = listening["tls"] == true;
         server
+    }
+
+    /// Starts the server over HTTPS with the PEM certificate chain `cert` and key `key`; with
+    /// `client_ca`, it requires a client certificate signed by that CA.
+    pub fn start_tls(cert: &Path, key: &Path, client_ca: Option<&Path>) -> TestServer {
+        let path = |p: &Path| p.to_str().expect("UTF-8 path").to_owned();
+        let mut args = vec!["--tls-cert".to_owned(), path(cert), "--tls-key".to_owned(), path(key)];
+        if let Some(ca) = client_ca {
+            args.extend(["--tls-ca".to_owned(), path(ca)]);
+        }
+        TestServer::start(&args.iter().map(String::as_str).collect::<Vec<_>>())
     }
 
     /// The server's process id (to freeze it with SIGSTOP).
@@ -136,9 +150,9 @@ impl TestServer {
         self.port
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT` (`https://` when the server uses TLS)
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("{}://127.0.0.1:{}", if self.tls { "https" } else { "http" }, self.port)
     }
 
     /// Waits until a record satisfying `pred` arrives (or returns it at once if one

@@ -3,6 +3,7 @@
 //
 //   node tests/server/server.js [--ping-interval MS] [--ping-timeout MS] [--port N]
 //                               [--allow-eio3 | --v2] [--cookie]
+//                               [--tls-cert FILE --tls-key FILE [--tls-ca FILE]]
 //
 //   (default)     socket.io 4.x server (Engine.IO protocol 4 only)
 //   --allow-eio3  socket.io 4.x server with `allowEIO3: true` (also accepts 2.x clients)
@@ -10,9 +11,11 @@
 //   --cookie      the handshake sets the cookie "io" (sticky sessions); every HTTP request
 //                 (polling and the WebSocket handshake) is recorded as
 //                 {"type":"request","transport":…,"cookie":…} (4.x only)
+//   --tls-cert/--tls-key  serve HTTPS; with --tls-ca, also require a client certificate
+//                 signed by that CA
 //
 // stdout is a stream of JSON records, one per line; the first one is
-// {"type":"listening","port":N,"version":2|4,"eio3":BOOL}. The server exits when
+// {"type":"listening","port":N,"version":2|4,"eio3":BOOL,"tls":BOOL}. The server exits when
 // its stdin ends, so it never outlives the test process that started it.
 //
 // In --v2 mode the records have the same shapes; where 2.x lacks a feature:
@@ -24,29 +27,41 @@
 //   set for Engine.IO 3 clients (also with --allow-eio3, which behaves the same).
 "use strict";
 
+const fs = require("fs");
 const http = require("http");
+const https = require("https");
 
 function parseArgs(argv) {
-  const opts = { pingInterval: 25000, pingTimeout: 20000, port: 0, allowEIO3: false, v2: false, cookie: false };
+  const opts = {
+    pingInterval: 25000, pingTimeout: 20000, port: 0, allowEIO3: false, v2: false, cookie: false,
+    tlsCert: null, tlsKey: null, tlsCa: null,
+  };
   const names = { "--ping-interval": "pingInterval", "--ping-timeout": "pingTimeout", "--port": "port" };
   const flags = { "--allow-eio3": "allowEIO3", "--v2": "v2", "--cookie": "cookie" };
+  const files = { "--tls-cert": "tlsCert", "--tls-key": "tlsKey", "--tls-ca": "tlsCa" };
+  const bad = (why) => {
+    process.stderr.write(`server.js: ${why}\n`);
+    process.exit(2);
+  };
   for (let i = 0; i < argv.length; i++) {
     if (flags[argv[i]]) {
       opts[flags[argv[i]]] = true;
       continue;
     }
-    const key = names[argv[i]];
-    const value = Number(argv[i + 1]);
-    if (!key || !Number.isInteger(value) || value < 0) {
-      process.stderr.write(`server.js: bad argument ${argv[i]} ${argv[i + 1] ?? ""}\n`);
-      process.exit(2);
+    const arg = argv[i + 1];
+    if (files[argv[i]] && arg) {
+      opts[files[argv[i]]] = arg;
+    } else {
+      const key = names[argv[i]];
+      const value = Number(arg);
+      if (!key || !Number.isInteger(value) || value < 0) bad(`bad argument ${argv[i]} ${arg ?? ""}`);
+      opts[key] = value;
     }
-    opts[key] = value;
     i++;
   }
-  if (opts.v2 && opts.allowEIO3) {
-    process.stderr.write("server.js: --v2 and --allow-eio3 are exclusive\n");
-    process.exit(2);
+  if (opts.v2 && opts.allowEIO3) bad("--v2 and --allow-eio3 are exclusive");
+  if (!opts.tlsCert !== !opts.tlsKey || (opts.tlsCa && !opts.tlsCert)) {
+    bad("--tls-cert and --tls-key go together (and --tls-ca needs them)");
   }
   return opts;
 }
@@ -90,7 +105,19 @@ function fromRecord(value) {
 
 const opts = parseArgs(process.argv.slice(2));
 const V2 = opts.v2;
-const httpServer = http.createServer();
+function createServer() {
+  if (!opts.tlsCert) return http.createServer();
+  const tls = { cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) };
+  if (opts.tlsCa) {
+    Object.assign(tls, { ca: fs.readFileSync(opts.tlsCa), requestCert: true, rejectUnauthorized: true });
+  }
+  return https.createServer(tls);
+}
+
+const httpServer = createServer();
+httpServer.on("tlsClientError", (err) => {
+  record({ type: "tls_error", code: err.code ?? null, message: err.message });
+});
 const engineOpts = { pingInterval: opts.pingInterval, pingTimeout: opts.pingTimeout };
 // --cookie: the server sets the sticky-session cookie "io" (as load balancers do).
 if (opts.cookie) engineOpts.cookie = { name: "io", path: "/", httpOnly: true, sameSite: "lax" };
@@ -241,7 +268,10 @@ for (const name of ["/", "/a", "/b", "/admin"]) {
 }
 
 httpServer.listen(opts.port, "127.0.0.1", () => {
-  record({ type: "listening", port: httpServer.address().port, version: V2 ? 2 : 4, eio3: V2 || opts.allowEIO3 });
+  record({
+    type: "listening", port: httpServer.address().port, version: V2 ? 2 : 4, eio3: V2 || opts.allowEIO3,
+    tls: Boolean(opts.tlsCert),
+  });
 });
 
 // Never outlive the harness: stop when stdin ends/closes or on SIGTERM.

@@ -7,16 +7,23 @@
 #                under ASan+UBSan and valgrind
 #
 # Needs: a Rust toolchain, a C compiler (and g++ for the header check), Node.js with npm,
-# valgrind.
+# Python 3 with pip, valgrind.
 
 .PHONY: demo test deps header-check clean
 
 NODE_DEPS := tests/server/node_modules/.package-lock.json
+PYTHON ?= python3
+PY_DEPS := target/.python-deps
 
-deps: $(NODE_DEPS)
+deps: $(NODE_DEPS) $(PY_DEPS)
 
 $(NODE_DEPS): tests/server/package.json tests/server/package-lock.json
 	cd tests/server && npm ci --no-audit --no-fund
+
+# python-socketio, the second server implementation the tests run against.
+$(PY_DEPS): tests/server/requirements.txt
+	$(PYTHON) -m pip install --quiet -r tests/server/requirements.txt
+	mkdir -p target && touch $@
 
 demo: deps
 	cargo build --release

@@ -303,6 +303,18 @@ enum sio_result sio_options_set_connect_timeout(struct sio_options *opts, uint32
 enum sio_result sio_options_set_transport(struct sio_options *opts, int transport);
 
 /**
+ * Sets the HTTP proxy both transports go through (with `CONNECT`): `http://host:port`, with
+ * `user:password@` for basic authentication. NULL (the default) reads the environment as curl
+ * does (`https_proxy`/`HTTPS_PROXY` for https and wss URLs, `http_proxy` for http and ws,
+ * then `all_proxy`/`ALL_PROXY`; hosts in `no_proxy`/`NO_PROXY` are reached directly); `""`
+ * means no proxy at all. The URL is checked by `sio_connect` (`SIO_ERR_URL`).
+ *
+ * Ownership: `url` is copied. Thread: any, one thread at a time per `opts`.
+ * Errors: `SIO_ERR_NULL` (`opts`), `SIO_ERR_UTF8`.
+ */
+enum sio_result sio_options_set_proxy(struct sio_options *opts, const char *url);
+
+/**
  * Chooses the protocol revision (a `sio_protocol` value; default `SIO_PROTOCOL_AUTO`).
  *
  * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID`

@@ -31,6 +31,19 @@ pub enum ProtocolMode {
     V4,
 }
 
+/// Which HTTP proxy to go through (both transports, with `CONNECT`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Proxy {
+    /// As curl does: `https_proxy`/`HTTPS_PROXY` for TLS URLs, `http_proxy` for the others,
+    /// `all_proxy`/`ALL_PROXY` otherwise, and never for hosts listed in `no_proxy`/`NO_PROXY`.
+    #[default]
+    FromEnvironment,
+    /// No proxy, whatever the environment says.
+    Direct,
+    /// This proxy: `http://[user:password@]host[:port]`.
+    Url(String),
+}
+
 /// How to reach the server. `Default` gives the JS client's defaults.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -46,6 +59,8 @@ pub struct Options {
     pub transport: TransportMode,
     /// Which protocol revision to speak.
     pub protocol: ProtocolMode,
+    /// The HTTP proxy.
+    pub proxy: Proxy,
     /// Certificate verification and client certificate for `https://` and `wss://` URLs.
     pub tls: TlsOptions,
 }
@@ -59,6 +74,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(20),
             transport: TransportMode::default(),
             protocol: ProtocolMode::default(),
+            proxy: Proxy::default(),
             tls: TlsOptions::default(),
         }
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::error::{to_code, Failure};
 use super::{ffi_boundary, obj_arg, opt_str_arg, sio_result, str_arg};
-use crate::client::options::{check_header, ProtocolMode, TransportMode};
+use crate::client::options::{check_header, ProtocolMode, Proxy, TransportMode};
 use crate::{Client, Options};
 
 /// Connection options: build with `sio_options_new`, pass to `sio_connect`, free with
@@ -177,6 +177,29 @@ pub unsafe extern "C" fn sio_options_set_transport(opts: *mut sio_options, trans
                 1 => TransportMode::WebSocket,
                 2 => TransportMode::Polling,
                 other => return Err(Failure::new(sio_result::SIO_ERR_INVALID, format!("{other} is not a sio_transport"))),
+            };
+            Ok(())
+        }) })
+    }
+}
+
+/// Sets the HTTP proxy both transports go through (with `CONNECT`): `http://host:port`, with
+/// `user:password@` for basic authentication. NULL (the default) reads the environment as curl
+/// does (`https_proxy`/`HTTPS_PROXY` for https and wss URLs, `http_proxy` for http and ws,
+/// then `all_proxy`/`ALL_PROXY`; hosts in `no_proxy`/`NO_PROXY` are reached directly); `""`
+/// means no proxy at all. The URL is checked by `sio_connect` (`SIO_ERR_URL`).
+///
+/// Ownership: `url` is copied. Thread: any, one thread at a time per `opts`.
+/// Errors: `SIO_ERR_NULL` (`opts`), `SIO_ERR_UTF8`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_proxy(opts: *mut sio_options, url: *const c_char) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`, `url` NULL or a C string.
+        to_code(unsafe { with_options(opts, |o| {
+            o.proxy = match opt_str_arg(url, "url")? {
+                None => Proxy::FromEnvironment,
+                Some("") => Proxy::Direct,
+                Some(u) => Proxy::Url(u.to_owned()),
             };
             Ok(())
         }) })

@@ -403,7 +403,15 @@ impl Io {
                 headers.push(("Cookie".into(), cookies.join("; ")));
             }
         }
-        let ws = WebSocket::connect(&url, &headers, shared.tls.as_ref(), deadline, &shared.waker, abort)?;
+        let ws = WebSocket::connect(
+            &url,
+            &headers,
+            shared.tls.as_ref(),
+            shared.proxy.as_ref(),
+            deadline,
+            &shared.waker,
+            abort,
+        )?;
         Ok(Connection::WebSocket(ws))
     }
 
@@ -485,7 +493,7 @@ impl Io {
                 ureq::Agent::config_builder()
                     .http_status_as_error(false)
                     .timeout_connect(Some(self.shared.options.connect_timeout))
-                    .proxy(None)
+                    .proxy(self.shared.http_proxy.clone())
                     .tls_config(self.shared.http_tls.clone())
                     .build()
                     .into()

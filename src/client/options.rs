@@ -118,6 +118,11 @@ impl Endpoint {
         Ok(Endpoint { base, namespace })
     }
 
+    /// The server's host name or address.
+    pub fn host(&self) -> &str {
+        self.base.host_str().unwrap_or_default()
+    }
+
     /// Whether the server is reached over TLS.
     pub fn is_secure(&self) -> bool {
         self.base.scheme() == "https"

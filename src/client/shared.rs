@@ -10,6 +10,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::options::{Endpoint, Options};
 use super::{Event, Socket};
+use crate::transport::proxy::{self, ProxyServer};
 use crate::transport::tls::client_config;
 use crate::transport::Waker;
 use crate::Error;
@@ -97,6 +98,10 @@ pub(crate) struct Shared {
     pub tls: Option<Arc<rustls::ClientConfig>>,
     /// The same trust and client certificate for ureq (polling over https).
     pub http_tls: ureq::tls::TlsConfig,
+    /// The HTTP proxy both transports tunnel through, resolved once per client.
+    pub proxy: Option<ProxyServer>,
+    /// The same proxy for ureq.
+    pub http_proxy: Option<ureq::Proxy>,
     pub waker: Arc<Waker>,
     commands: Mutex<Vec<Command>>,
     /// `sio_client_free` started: the I/O thread stops, no new callback starts.
@@ -123,11 +128,21 @@ impl Shared {
         } else {
             ureq::tls::TlsConfig::default()
         };
+        let env = |name: &str| std::env::var(name).ok();
+        let proxy = proxy::resolve(&options.proxy, endpoint.is_secure(), endpoint.host(), env)?;
+        let http_proxy = match &proxy {
+            Some(p) => Some(
+                ureq::Proxy::new(&p.url).map_err(|e| Error::InvalidUrl(format!("proxy {}: {e}", p.url)))?,
+            ),
+            None => None,
+        };
         Ok(Shared {
             endpoint,
             options,
             tls,
             http_tls,
+            proxy,
+            http_proxy,
             waker: Arc::new(Waker::new().map_err(|e| Error::Io(e.to_string()))?),
             commands: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),

@@ -2,6 +2,7 @@
 //! interrupt the I/O thread, and `poll(2)`.
 
 pub mod polling;
+pub mod proxy;
 pub mod tls;
 pub mod websocket;
 

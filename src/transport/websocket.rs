@@ -14,6 +14,7 @@ use tungstenite::http::{HeaderName, HeaderValue};
 use tungstenite::protocol::WebSocketConfig;
 use tungstenite::{Bytes, Message, Utf8Bytes};
 
+use super::proxy::{self, ProxyServer};
 use super::tls::{self, Handshake, Stream};
 use super::{poll, Waker};
 
@@ -65,11 +66,21 @@ impl WebSocket {
         url: &url::Url,
         headers: &[(String, String)],
         tls: Option<&Arc<rustls::ClientConfig>>,
+        proxy: Option<&ProxyServer>,
         deadline: Instant,
         waker: &Waker,
         abort: &dyn Fn() -> bool,
     ) -> Result<WebSocket, TransportError> {
-        let tcp = tcp_connect(url, deadline, waker, abort)?;
+        let host = url.host_str().ok_or_else(|| TransportError::Failed("URL has no host".into()))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let port = url.port_or_known_default().unwrap_or(80);
+        let tcp = match proxy {
+            None => tcp_connect(host, port, deadline, waker, abort)?,
+            Some(p) => {
+                let tcp = tcp_connect(&p.host, p.port, deadline, waker, abort)?;
+                tunnel(tcp, p, host, port, deadline, waker, abort)?
+            }
+        };
         let stream = match (url.scheme(), tls) {
             ("wss" | "https", Some(config)) => tls_connect(url, config, tcp, deadline, waker, abort)?,
             ("wss" | "https", None) => {
@@ -213,15 +224,62 @@ fn tls_connect(
     Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))
 }
 
-fn tcp_connect(
-    url: &url::Url,
+/// Opens a tunnel to `host:port` through an HTTP proxy (`CONNECT`) on a connected `tcp`.
+fn tunnel(
+    mut tcp: TcpStream,
+    proxy: &ProxyServer,
+    host: &str,
+    port: u16,
     deadline: Instant,
     waker: &Waker,
     abort: &dyn Fn() -> bool,
 ) -> Result<TcpStream, TransportError> {
-    let host = url.host_str().ok_or_else(|| TransportError::Failed("URL has no host".into()))?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let port = url.port_or_known_default().unwrap_or(80);
+    use std::io::{Read, Write};
+    let failed = |e: io::Error| TransportError::Failed(format!("proxy {}:{}: {e}", proxy.host, proxy.port));
+    let request = proxy.connect_request(host, port);
+    let mut sent = 0;
+    while sent < request.len() {
+        match tcp.write(&request.as_bytes()[sent..]) {
+            Ok(n) => sent += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                wait(Some(tcp.as_raw_fd()), true, waker, deadline, deadline, abort)?;
+            }
+            Err(e) => return Err(failed(e)),
+        }
+    }
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        match tcp.read(&mut buf) {
+            Ok(0) => {
+                return Err(TransportError::Failed("the proxy closed the connection during CONNECT".into()))
+            }
+            // Byte by byte is not needed: the proxy sends nothing after its answer until we speak.
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                wait(Some(tcp.as_raw_fd()), false, waker, deadline, deadline, abort)?;
+                continue;
+            }
+            Err(e) => return Err(failed(e)),
+        }
+        match proxy::connect_response(&answer) {
+            Ok(None) => {}
+            Ok(Some(n)) if n == answer.len() => return Ok(tcp),
+            Ok(Some(_)) => {
+                return Err(TransportError::Failed("the proxy sent data after its CONNECT answer".into()))
+            }
+            Err(why) => return Err(TransportError::Failed(why)),
+        }
+    }
+}
+
+fn tcp_connect(
+    host: &str,
+    port: u16,
+    deadline: Instant,
+    waker: &Waker,
+    abort: &dyn Fn() -> bool,
+) -> Result<TcpStream, TransportError> {
     let addrs: Vec<SocketAddr> = (host, port)
         .to_socket_addrs()
         .map_err(|e| TransportError::Failed(format!("cannot resolve {host}: {e}")))?

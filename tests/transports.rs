@@ -163,3 +163,30 @@ fn cookies_set_by_the_server_are_sent_back_on_every_request_and_the_upgrade() {
     }
     assert!(requests.iter().any(|r| r["transport"] == "websocket"), "{requests:?}");
 }
+
+#[test]
+fn a_ten_mebibyte_buffer_goes_both_ways_over_each_transport() {
+    let server = TestServer::start(&["--max-buffer", "30000000"]);
+    let big: Vec<u8> = (0..10 * 1024 * 1024u32).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8).collect();
+    for transport in [SIO_TRANSPORT_WEBSOCKET, SIO_TRANSPORT_POLLING] {
+        let rec = Recorder::new(AckMode::Echo);
+        let c = client(&server, transport);
+        let s = c.join(&rec, "/", None);
+        let bufs = [
+            sio_buffer { data: big.as_ptr(), len: big.len() },
+            sio_buffer { data: std::ptr::null(), len: 0 },
+        ];
+        let mut reply = std::ptr::null_mut();
+        let args = cs(r#"[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#);
+        let r =
+            unsafe { sio_call(s, cs("binary").as_ptr(), args.as_ptr(), bufs.as_ptr(), 2, 30000, &mut reply) };
+        assert_eq!(r, sio_result::SIO_OK, "{}", last_error());
+        let mut len = 0;
+        let p = unsafe { sio_event_buffer(reply, 0, &mut len) };
+        assert_eq!(len, big.len());
+        assert!(unsafe { std::slice::from_raw_parts(p, len) } == big.as_slice(), "10 MiB came back intact");
+        let p = unsafe { sio_event_buffer(reply, 1, &mut len) };
+        assert!(!p.is_null() && len == 0, "an empty buffer is an empty buffer, not a missing one");
+        unsafe { sio_event_free(reply) };
+    }
+}

@@ -2,7 +2,7 @@
 // Socket.IO server driven by libsio's integration tests (see tests/common/mod.rs).
 //
 //   node tests/server/server.js [--ping-interval MS] [--ping-timeout MS] [--port N]
-//                               [--allow-eio3 | --v2] [--cookie]
+//                               [--allow-eio3 | --v2] [--cookie] [--max-buffer BYTES]
 //                               [--tls-cert FILE --tls-key FILE [--tls-ca FILE]]
 //
 //   (default)     socket.io 4.x server (Engine.IO protocol 4 only)
@@ -33,10 +33,12 @@ const https = require("https");
 
 function parseArgs(argv) {
   const opts = {
-    pingInterval: 25000, pingTimeout: 20000, port: 0, allowEIO3: false, v2: false, cookie: false,
+    pingInterval: 25000, pingTimeout: 20000, port: 0, allowEIO3: false, v2: false, cookie: false, maxBuffer: 1e6,
     tlsCert: null, tlsKey: null, tlsCa: null,
   };
-  const names = { "--ping-interval": "pingInterval", "--ping-timeout": "pingTimeout", "--port": "port" };
+  const names = {
+    "--ping-interval": "pingInterval", "--ping-timeout": "pingTimeout", "--port": "port", "--max-buffer": "maxBuffer",
+  };
   const flags = { "--allow-eio3": "allowEIO3", "--v2": "v2", "--cookie": "cookie" };
   const files = { "--tls-cert": "tlsCert", "--tls-key": "tlsKey", "--tls-ca": "tlsCa" };
   const bad = (why) => {
@@ -118,7 +120,9 @@ const httpServer = createServer();
 httpServer.on("tlsClientError", (err) => {
   record({ type: "tls_error", code: err.code ?? null, message: err.message });
 });
-const engineOpts = { pingInterval: opts.pingInterval, pingTimeout: opts.pingTimeout };
+const engineOpts = {
+  pingInterval: opts.pingInterval, pingTimeout: opts.pingTimeout, maxHttpBufferSize: opts.maxBuffer,
+};
 // --cookie: the server sets the sticky-session cookie "io" (as load balancers do).
 if (opts.cookie) engineOpts.cookie = { name: "io", path: "/", httpOnly: true, sameSite: "lax" };
 let io;

@@ -190,3 +190,37 @@ fn a_ten_mebibyte_buffer_goes_both_ways_over_each_transport() {
         unsafe { sio_event_free(reply) };
     }
 }
+
+#[test]
+fn a_failed_upgrade_probe_stays_on_polling_with_nothing_lost() {
+    let server = TestServer::start(&["--break-websocket"]);
+    let rec = Recorder::new(AckMode::Echo);
+    let c = client(&server, SIO_TRANSPORT_AUTO);
+    let s = c.of(Some("/"), None);
+    rec.attach(s);
+    for i in 0..20 {
+        emit(s, "n", &format!("[{i}]"));
+    }
+    assert_eq!(unsafe { sio_socket_connect(s) }, sio_result::SIO_OK);
+    for i in 20..40 {
+        emit(s, "n", &format!("[{i}]"));
+    }
+    rec.expect(T, "connect", |r| matches!(r, Rec::Connect { .. }));
+    server.expect(T, |r| r["type"] == "websocket_refused");
+    server.expect(T, |r| r["type"] == "event" && r["args"] == json!([39]));
+    let got: Vec<i64> = server
+        .records()
+        .iter()
+        .filter(|r| r["type"] == "event" && r["event"] == "n")
+        .map(|r| r["args"][0].as_i64().unwrap())
+        .collect();
+    assert_eq!(got, (0..40).collect::<Vec<_>>(), "every emit once, in order");
+    emit(s, "echo", r#"["still polling"]"#);
+    rec.expect(T, "echo", event("echo"));
+    assert!(server.records().iter().all(|r| r["type"] != "upgrade"));
+    assert_eq!(
+        server.records().iter().filter(|r| r["type"] == "engine_connection").count(),
+        1,
+        "one session"
+    );
+}

@@ -3,6 +3,7 @@
 //
 //   node tests/server/server.js [--ping-interval MS] [--ping-timeout MS] [--port N]
 //                               [--allow-eio3 | --v2] [--cookie] [--max-buffer BYTES]
+//                               [--break-websocket]
 //                               [--tls-cert FILE --tls-key FILE [--tls-ca FILE]]
 //
 //   (default)     socket.io 4.x server (Engine.IO protocol 4 only)
@@ -34,12 +35,13 @@ const https = require("https");
 function parseArgs(argv) {
   const opts = {
     pingInterval: 25000, pingTimeout: 20000, port: 0, allowEIO3: false, v2: false, cookie: false, maxBuffer: 1e6,
+    breakWebsocket: false,
     tlsCert: null, tlsKey: null, tlsCa: null,
   };
   const names = {
     "--ping-interval": "pingInterval", "--ping-timeout": "pingTimeout", "--port": "port", "--max-buffer": "maxBuffer",
   };
-  const flags = { "--allow-eio3": "allowEIO3", "--v2": "v2", "--cookie": "cookie" };
+  const flags = { "--allow-eio3": "allowEIO3", "--v2": "v2", "--cookie": "cookie", "--break-websocket": "breakWebsocket" };
   const files = { "--tls-cert": "tlsCert", "--tls-key": "tlsKey", "--tls-ca": "tlsCa" };
   const bad = (why) => {
     process.stderr.write(`server.js: ${why}\n`);
@@ -269,6 +271,16 @@ for (const name of ["/", "/a", "/b", "/admin"]) {
     });
   }
   nsp.on("connection", (s) => onConnection(nsp, s));
+}
+
+// --break-websocket: upgrades are still offered, but every WebSocket request is cut (as by a
+// proxy that does not pass WebSocket): a client must stay on polling.
+if (opts.breakWebsocket) {
+  httpServer.removeAllListeners("upgrade");
+  httpServer.on("upgrade", (req, socket) => {
+    record({ type: "websocket_refused" });
+    socket.destroy();
+  });
 }
 
 httpServer.listen(opts.port, "127.0.0.1", () => {

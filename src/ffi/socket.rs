@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::error::{to_code, Failure};
 use super::event::{event_to_c, sio_event};
 use super::{buffers_arg, ffi_boundary, opt_str_arg, sio_buffer, sio_free_cb, sio_result, str_arg, Userdata};
-use crate::client::{AckResult, ConnectErrorHandler, ConnectHandler, DisconnectHandler, Event, EventHandler};
+use crate::client::{AckResult, ConnectErrorHandler, ConnectHandler, Event, EventHandler};
 use crate::{socketio, Socket};
 
 /// One namespace of a client. Borrowed from the client (see `sio_of`): never freed by the caller.
@@ -236,6 +236,19 @@ fn event_handler(cb: unsafe extern "C" fn(*mut c_void, *const sio_event), ud: Us
     Arc::new(move |ev: &Event| unsafe { cb(ud.ptr(), event_to_c(ev)) })
 }
 
+/// Wraps a C callback that takes the socket and one string (the socket id, or the disconnect
+/// reason) into a Rust handler (`ConnectHandler` and `DisconnectHandler` are the same type).
+fn text_handler(
+    cb: unsafe extern "C" fn(*mut c_void, *mut sio_socket, *const c_char),
+    ud: Userdata,
+) -> ConnectHandler {
+    Arc::new(move |s: &Arc<Socket>, text: &str| {
+        let text = cstring(text);
+        // SAFETY: the host's callback with its own user data; strings borrowed.
+        unsafe { cb(ud.ptr(), to_c(s), text.as_ptr()) }
+    })
+}
+
 /// Sets the handler for events named `event`, replacing any earlier one (whose `free_userdata`
 /// then runs). A NULL `callback` removes the handler. Lifecycle events have their own
 /// functions: `sio_on_connect`, `sio_on_disconnect`, `sio_on_connect_error`.
@@ -314,17 +327,8 @@ pub unsafe extern "C" fn sio_on_connect(
     userdata: *mut c_void,
     free_userdata: sio_free_cb,
 ) -> sio_result {
-    let wrap = |cb: unsafe extern "C" fn(*mut c_void, *mut sio_socket, *const c_char),
-                ud: Userdata|
-     -> ConnectHandler {
-        Arc::new(move |s: &Arc<Socket>, sid: &str| {
-            let sid = cstring(sid);
-            // SAFETY: the host's callback with its own user data; strings borrowed.
-            unsafe { cb(ud.ptr(), to_c(s), sid.as_ptr()) }
-        })
-    };
     // SAFETY: caller contract.
-    ffi_boundary! { to_code(unsafe { register(socket, callback, userdata, free_userdata, wrap, Socket::on_connect) }) }
+    ffi_boundary! { to_code(unsafe { register(socket, callback, userdata, free_userdata, text_handler, Socket::on_connect) }) }
 }
 
 /// Sets the handler called when the namespace is disconnected, with the reason. NULL removes.
@@ -337,17 +341,10 @@ pub unsafe extern "C" fn sio_on_disconnect(
     userdata: *mut c_void,
     free_userdata: sio_free_cb,
 ) -> sio_result {
-    let wrap = |cb: unsafe extern "C" fn(*mut c_void, *mut sio_socket, *const c_char),
-                ud: Userdata|
-     -> DisconnectHandler {
-        Arc::new(move |s: &Arc<Socket>, reason: &str| {
-            let reason = cstring(reason);
-            // SAFETY: the host's callback with its own user data; strings borrowed.
-            unsafe { cb(ud.ptr(), to_c(s), reason.as_ptr()) }
-        })
-    };
     // SAFETY: caller contract.
-    ffi_boundary! { to_code(unsafe { register(socket, callback, userdata, free_userdata, wrap, Socket::on_disconnect) }) }
+    ffi_boundary! {
+        to_code(unsafe { register(socket, callback, userdata, free_userdata, text_handler, Socket::on_disconnect) })
+    }
 }
 
 /// Sets the handler called when joining the namespace failed (refused by the server, or the

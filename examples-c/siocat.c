@@ -35,6 +35,13 @@ static void usage(FILE *to) {
         "  --timeout MS        connect timeout in milliseconds (default 20000)\n"
         "  --transport T       websocket, polling or auto (default: polling, then upgrade)\n"
         "  --eio V             Engine.IO protocol: 3 (socket.io 2.x), 4 or auto (default)\n"
+        "  --cacert FILE       trust the CA certificates of this PEM file, not the system's\n"
+        "                      (https:// and wss:// URLs)\n"
+        "  --cert FILE         client certificate chain (PEM), for servers that require one\n"
+        "  --key FILE          its private key (PEM); --cert and --key go together\n"
+        "  --insecure          accept any TLS certificate, for any host (testing only)\n"
+        "  --proxy URL         HTTP proxy, http://[user:password@]host:port; '' for none\n"
+        "                      (default: $http_proxy, $https_proxy, $all_proxy, $no_proxy)\n"
         "  --help              show this help\n"
         "\n"
         "Commands on stdin, one per line:\n"
@@ -55,7 +62,8 @@ static void usage(FILE *to) {
         "  {\"type\":\"error\",\"message\":\"...\"}\n"
         "Binary arguments in args appear as {\"_binary\":\"<base64>\"}.\n"
         "\n"
-        "Exit status: 0 after quit, 1 if the first connection fails, 2 on bad usage.\n",
+        "Exit status: 0 after quit, 1 if the first connection fails, 2 on bad usage (or\n"
+        "options that cannot be used, e.g. an unreadable certificate file).\n",
         to);
 }
 
@@ -678,7 +686,7 @@ static int run(const sio_client *client, const char *auth, char *line) {
 /* Sets the options from the command line; exits with 2 on bad usage. */
 static const char *parse_options(int argc, char **argv, sio_options *opts,
                                  const char **nsps, size_t *n_nsps, const char **auth) {
-    const char *url = NULL;
+    const char *url = NULL, *cert = NULL, *key = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         sio_result r = SIO_OK;
@@ -692,6 +700,11 @@ static const char *parse_options(int argc, char **argv, sio_options *opts,
         if (strncmp(a, "--", 2) != 0) {
             if (url != NULL) goto bad;
             url = a;
+            continue;
+        }
+        if (strcmp(a, "--insecure") == 0) { /* the only option without a value */
+            v = NULL;
+            if ((r = sio_options_set_insecure(opts, 1)) != SIO_OK) goto failed;
             continue;
         }
         if (v == NULL) goto bad;
@@ -728,18 +741,37 @@ static const char *parse_options(int argc, char **argv, sio_options *opts,
             *sep++ = '\0';
             r = header ? sio_options_add_header(opts, trim(buf), trim(sep))
                        : sio_options_add_query(opts, buf, sep);
+        } else if (strcmp(a, "--cacert") == 0) {
+            r = sio_options_set_ca_file(opts, v); /* read by sio_connect */
+        } else if (strcmp(a, "--cert") == 0) {
+            cert = v; /* set with --key, below */
+        } else if (strcmp(a, "--key") == 0) {
+            key = v;
+        } else if (strcmp(a, "--proxy") == 0) {
+            r = sio_options_set_proxy(opts, v); /* "": no proxy; checked by sio_connect */
         } else {
             goto bad;
         }
-        if (r != SIO_OK) {
-            fprintf(stderr, "siocat: %s %s: %s\n", a, v, sio_last_error());
-            sio_options_free(opts);
-            exit(2);
-        }
+        if (r != SIO_OK) goto failed;
         continue;
+    failed:
+        fprintf(stderr, "siocat: %s%s%s: %s\n", a, v ? " " : "", v ? v : "", sio_last_error());
+        sio_options_free(opts);
+        exit(2);
     bad:
         fprintf(stderr, "siocat: bad argument: %s%s%s\n", a, v ? " " : "", v ? v : "");
         usage(stderr);
+        sio_options_free(opts);
+        exit(2);
+    }
+    if ((cert == NULL) != (key == NULL)) {
+        fprintf(stderr, "siocat: %s needs %s too\n", cert ? "--cert" : "--key", cert ? "--key" : "--cert");
+        usage(stderr);
+        sio_options_free(opts);
+        exit(2);
+    }
+    if (cert != NULL && sio_options_set_client_cert(opts, cert, key) != SIO_OK) {
+        fprintf(stderr, "siocat: --cert %s --key %s: %s\n", cert, key, sio_last_error());
         sio_options_free(opts);
         exit(2);
     }

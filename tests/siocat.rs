@@ -1,5 +1,6 @@
 //! The C example `examples-c/siocat`, run as a program against `tests/server/server.js`:
-//! its command-line interface (stdin commands, JSON lines on stdout, exit status).
+//! its command-line interface (stdin commands, JSON lines on stdout, exit status), TLS options
+//! (with certificates made by `rcgen`) and proxy option (through `tests/server/proxy.js`).
 //!
 //! Build it first: `cargo build && make -C examples-c`.
 
@@ -10,9 +11,11 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::TestServer;
+use common::{TestProxy, TestServer};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use serde_json::{json, Value};
 
 /// Upper bound for anything to happen; tests normally take far less. Runs under a
@@ -33,9 +36,14 @@ fn siocat_path() -> PathBuf {
     path
 }
 
-/// A command running siocat, under `$SIOCAT_RUNNER` if set (e.g. `valgrind --error-exitcode=99`).
+/// The environment variables libsio reads a proxy from when none is given.
+const PROXY_VARS: [&str; 7] =
+    ["http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"];
+
+/// A command running siocat, under `$SIOCAT_RUNNER` if set (e.g. `valgrind --error-exitcode=99`),
+/// without the proxy variables of the test's environment (tests that want them set them).
 fn siocat_command() -> Command {
-    match std::env::var("SIOCAT_RUNNER") {
+    let mut cmd = match std::env::var("SIOCAT_RUNNER") {
         Ok(runner) if !runner.trim().is_empty() => {
             let mut words = runner.split_whitespace();
             let mut cmd = Command::new(words.next().unwrap_or_default());
@@ -43,7 +51,11 @@ fn siocat_command() -> Command {
             cmd
         }
         _ => Command::new(siocat_path()),
+    };
+    for var in PROXY_VARS {
+        cmd.env_remove(var);
     }
+    cmd
 }
 
 /// A running siocat with piped stdin and stdout. Dropping it kills it.
@@ -60,7 +72,13 @@ struct Siocat {
 
 impl Siocat {
     fn start(url: &str, args: &[&str]) -> Siocat {
+        Siocat::start_with_env(url, args, &[])
+    }
+
+    /// Like [`start`](Self::start), with environment variables set for siocat.
+    fn start_with_env(url: &str, args: &[&str], env: &[(&str, &str)]) -> Siocat {
         let mut child = siocat_command()
+            .envs(env.iter().copied())
             .args(args)
             .arg(url)
             .stdin(Stdio::piped())
@@ -181,12 +199,12 @@ fn connected_to(server_args: &[&str], args: &[&str]) -> (TestServer, Siocat) {
 /// Runs siocat with `args` (and a URL nobody listens on) and returns its exit status and
 /// stderr; for command lines it must refuse before connecting.
 fn run_to_exit(args: &[&str]) -> (ExitStatus, String) {
-    let out = siocat_command()
-        .args(args)
-        .arg("http://127.0.0.1:9")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run siocat");
+    run_to_exit_url("http://127.0.0.1:9", args)
+}
+
+/// Like [`run_to_exit`], with `url`.
+fn run_to_exit_url(url: &str, args: &[&str]) -> (ExitStatus, String) {
+    let out = siocat_command().args(args).arg(url).stdin(Stdio::null()).output().expect("run siocat");
     (out.status, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -661,4 +679,341 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+// ---- TLS: --cacert, --cert/--key, --insecure ----
+
+/// PEM files in a directory of their own (one per test process).
+struct Certs {
+    ca: PathBuf,
+    /// For `127.0.0.1` (IP SAN) and `localhost`, signed by the CA.
+    server_cert: PathBuf,
+    server_key: PathBuf,
+    /// A client certificate signed by the CA.
+    client_cert: PathBuf,
+    client_key: PathBuf,
+}
+
+fn certs() -> &'static Certs {
+    static CERTS: OnceLock<Certs> = OnceLock::new();
+    CERTS.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("siocat-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, pem: String| {
+            let path = dir.join(name);
+            std::fs::write(&path, pem).unwrap();
+            path
+        };
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(DnType::CommonName, "siocat test CA");
+        let ca_key = KeyPair::generate().unwrap();
+        let ca = write("ca.pem", ca_params.self_signed(&ca_key).unwrap().pem());
+        let issuer = Issuer::new(ca_params, ca_key);
+        let leaf = |names: &[&str], cn: &str, file: &str| {
+            let mut params =
+                CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
+            params.distinguished_name.push(DnType::CommonName, cn);
+            let key = KeyPair::generate().unwrap();
+            let cert = params.signed_by(&key, &issuer).unwrap();
+            (
+                write(&format!("{file}.pem"), cert.pem()),
+                write(&format!("{file}-key.pem"), key.serialize_pem()),
+            )
+        };
+        let (server_cert, server_key) = leaf(&["127.0.0.1", "localhost"], "127.0.0.1", "server");
+        let (client_cert, client_key) = leaf(&[], "siocat test client", "client");
+        Certs { ca, server_cert, server_key, client_cert, client_key }
+    })
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+/// Expects a connect_error line on `/` whose message contains `word` (case-insensitive), then
+/// siocat's exit with a non-zero status; returns the line.
+#[track_caller]
+fn fails_with(cat: &mut Siocat, word: &str) -> Value {
+    let line = cat.expect("connect_error on /", is("connect_error", "/"));
+    let message = line["message"].as_str().unwrap_or_default().to_lowercase();
+    assert!(message.contains(word), "connect_error should mention {word:?}: {line}");
+    let status = cat.wait();
+    assert!(!status.success(), "exit status must be non-zero, got {status}");
+    line
+}
+
+#[test]
+fn cacert_trusts_the_tls_servers_certificate() {
+    let c = certs();
+    let server = TestServer::start_tls(&c.server_cert, &c.server_key, None);
+    assert!(server.url().starts_with("https://"), "{}", server.url());
+    let mut cat = Siocat::start(&server.url(), &["--cacert", path(&c.ca)]);
+    cat.expect("connect on /", is("connect", "/"));
+    echo_works(&server, &mut cat, 1);
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn cacert_works_over_websocket_and_polling_with_wss_urls() {
+    let c = certs();
+    let server = TestServer::start_tls(&c.server_cert, &c.server_key, None);
+    for transport in ["websocket", "polling"] {
+        let url = format!("wss://localhost:{}", server.port());
+        let mut cat = Siocat::start(&url, &["--cacert", path(&c.ca), "--transport", transport]);
+        cat.expect("connect on /", is("connect", "/"));
+        echo_works(&server, &mut cat, 2);
+        cat.eof_exits_zero();
+    }
+}
+
+#[test]
+fn untrusted_tls_certificate_is_a_connect_error() {
+    let c = certs();
+    let server = TestServer::start_tls(&c.server_cert, &c.server_key, None);
+    let mut cat = Siocat::start(&server.url(), &[]);
+    fails_with(&mut cat, "certificate");
+    assert!(!server.records().iter().any(|r| r["type"] == "connect"), "{:?}", server.records());
+}
+
+#[test]
+fn insecure_accepts_an_untrusted_certificate() {
+    let c = certs();
+    let server = TestServer::start_tls(&c.server_cert, &c.server_key, None);
+    let mut cat = Siocat::start(&server.url(), &["--insecure"]);
+    cat.expect("connect on /", is("connect", "/"));
+    echo_works(&server, &mut cat, 3);
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn cert_and_key_answer_a_server_requiring_a_client_certificate() {
+    let c = certs();
+    let server = TestServer::start_tls(&c.server_cert, &c.server_key, Some(&c.ca));
+    let mut cat = Siocat::start(
+        &server.url(),
+        &["--cacert", path(&c.ca), "--cert", path(&c.client_cert), "--key", path(&c.client_key)],
+    );
+    cat.expect("connect on /", is("connect", "/"));
+    echo_works(&server, &mut cat, 4);
+    cat.eof_exits_zero();
+
+    // Without them the server ends the handshake: connect_error, and a non-zero exit.
+    let mut cat = Siocat::start(&server.url(), &["--cacert", path(&c.ca)]);
+    fails_with(&mut cat, "");
+}
+
+#[test]
+fn unreadable_or_unusable_tls_files_exit_2() {
+    let c = certs();
+    let url = "https://127.0.0.1:9";
+    let missing = c.ca.with_file_name("missing-ca.pem");
+    let not_a_key = path(&c.ca);
+    for (args, named) in [
+        (vec!["--cacert", path(&missing)], path(&missing)),
+        (vec!["--cacert", path(&c.ca), "--cert", path(&c.client_cert), "--key", not_a_key], not_a_key),
+        (
+            vec!["--cacert", path(&c.ca), "--cert", path(&missing), "--key", path(&c.client_key)],
+            path(&missing),
+        ),
+    ] {
+        let (status, stderr) = run_to_exit_url(url, &args);
+        assert_eq!(status.code(), Some(2), "{args:?}: {status}, stderr: {stderr}");
+        // sio_connect refused the options: "siocat: URL: message", the message naming the file.
+        assert!(stderr.contains(&format!("siocat: {url}: ")), "{args:?}: {stderr}");
+        assert!(stderr.contains(named), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn cert_and_key_go_together() {
+    let c = certs();
+    for args in [
+        &["--cert", path(&c.client_cert)][..],
+        &["--key", path(&c.client_key)],
+        &["--cacert", path(&c.ca), "--key", path(&c.client_key), "--insecure"],
+        &["--cert"],
+        &["--cacert"],
+        &["--proxy"],
+    ] {
+        let (status, stderr) = run_to_exit(args);
+        assert_eq!(status.code(), Some(2), "{args:?}: {status}, stderr: {stderr}");
+        assert!(stderr.contains("usage: siocat"), "{args:?}: {stderr}");
+    }
+    let (_, stderr) = run_to_exit(&["--cert", path(&c.client_cert)]);
+    assert!(stderr.contains("--key"), "{stderr}");
+}
+
+#[test]
+fn help_lists_tls_and_proxy_options() {
+    let out = siocat_command().arg("--help").output().expect("run siocat --help");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for word in ["--cacert", "--cert", "--key", "--insecure", "--proxy"] {
+        assert!(help.contains(word), "--help does not mention {word}:\n{help}");
+    }
+}
+
+// ---- Proxy: --proxy, through tests/server/proxy.js ----
+
+/// A proxy record of a tunnel (CONNECT) to `port` on 127.0.0.1.
+fn is_tunnel_to(port: u16) -> impl Fn(&Value) -> bool {
+    move |r| r["type"] == "connect" && r["target"] == format!("127.0.0.1:{port}")
+}
+
+/// A proxy record of a tunnel or plain request to `port` on 127.0.0.1.
+fn is_proxied_to(port: u16) -> impl Fn(&Value) -> bool {
+    move |r| {
+        is_tunnel_to(port)(r)
+            || (r["type"] == "request"
+                && r["url"].as_str().is_some_and(|u| u.starts_with(&format!("http://127.0.0.1:{port}/"))))
+    }
+}
+
+/// The proxy URL with `user:password@`.
+fn with_credentials(proxy: &TestProxy, credentials: &str) -> String {
+    format!("http://{credentials}@127.0.0.1:{}", proxy.port())
+}
+
+/// Everything the proxy recorded besides `listening`.
+fn proxied(proxy: &TestProxy) -> Vec<Value> {
+    proxy.records().into_iter().filter(|r| r["type"] != "listening").collect()
+}
+
+#[test]
+fn proxy_tunnels_the_websocket_transport() {
+    let proxy = TestProxy::start(&[]);
+    let server = TestServer::start(&[]);
+    let mut cat = Siocat::start(&server.url(), &["--proxy", &proxy.url(), "--transport", "websocket"]);
+    cat.expect("connect on /", is("connect", "/"));
+    let tunnel = proxy.expect(*T, is_tunnel_to(server.port()));
+    assert_eq!(tunnel["auth"], false, "{tunnel}");
+    echo_works(&server, &mut cat, 1);
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn proxy_carries_the_polling_transport() {
+    let proxy = TestProxy::start(&[]);
+    let server = TestServer::start(&[]);
+    let mut cat = Siocat::start(&server.url(), &["--proxy", &proxy.url(), "--transport", "polling"]);
+    cat.expect("connect on /", is("connect", "/"));
+    proxy.expect(*T, is_proxied_to(server.port()));
+    echo_works(&server, &mut cat, 2);
+    cat.send("call / ack [3] 2000");
+    assert_eq!(cat.expect("ack", is("ack", "/"))["args"], json!([3]));
+    cat.eof_exits_zero();
+    let records = proxied(&proxy);
+    assert!(records.iter().all(is_proxied_to(server.port())), "only to the server: {records:?}");
+}
+
+#[test]
+fn proxy_tunnels_tls() {
+    let c = certs();
+    let proxy = TestProxy::start(&[]);
+    let server = TestServer::start_tls(&c.server_cert, &c.server_key, None);
+    for transport in ["websocket", "polling"] {
+        let args = ["--proxy", &proxy.url(), "--cacert", path(&c.ca), "--transport", transport];
+        let mut cat = Siocat::start(&server.url(), &args);
+        cat.expect("connect on /", is("connect", "/"));
+        echo_works(&server, &mut cat, 3);
+        cat.eof_exits_zero();
+    }
+    // https: only tunnels, never a plain request the proxy could read.
+    proxy.expect(*T, is_tunnel_to(server.port()));
+    let records = proxied(&proxy);
+    assert!(records.iter().all(is_tunnel_to(server.port())), "{records:?}");
+}
+
+#[test]
+fn proxy_credentials_in_the_url_are_sent() {
+    let proxy = TestProxy::start(&["--auth", "u:p"]);
+    let server = TestServer::start(&[]);
+    for transport in ["websocket", "polling"] {
+        let args = ["--proxy", &with_credentials(&proxy, "u:p"), "--transport", transport];
+        let mut cat = Siocat::start(&server.url(), &args);
+        cat.expect("connect on /", is("connect", "/"));
+        echo_works(&server, &mut cat, 4);
+        cat.eof_exits_zero();
+    }
+    let accepted = proxy.expect(*T, is_proxied_to(server.port()));
+    assert_eq!(accepted["auth"], true, "{accepted}");
+    let refused: Vec<Value> = proxied(&proxy).into_iter().filter(|r| r["type"] == "refused").collect();
+    assert!(refused.is_empty(), "{refused:?}");
+}
+
+#[test]
+fn proxy_refusing_the_credentials_is_a_connect_error() {
+    let proxy = TestProxy::start(&["--auth", "u:p"]);
+    let server = TestServer::start(&[]);
+    for (proxy_url, reason) in
+        [(proxy.url(), "no credentials"), (with_credentials(&proxy, "u:wrong"), "wrong credentials")]
+    {
+        for transport in ["websocket", "polling"] {
+            let mut cat = Siocat::start(&server.url(), &["--proxy", &proxy_url, "--transport", transport]);
+            fails_with(&mut cat, "proxy");
+            proxy.expect(*T, |r| r["type"] == "refused" && r["reason"] == reason);
+        }
+    }
+    assert!(
+        !server.records().iter().any(|r| r["type"] == "engine_connection"),
+        "nothing reached the server: {:?}",
+        server.records()
+    );
+}
+
+#[test]
+fn proxy_not_listening_is_a_connect_error() {
+    let server = TestServer::start(&[]);
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("local_addr").port()
+    }; // closed again: nothing listens there
+    let mut cat = Siocat::start(&server.url(), &["--proxy", &format!("http://127.0.0.1:{port}")]);
+    fails_with(&mut cat, "");
+    assert!(!server.records().iter().any(|r| r["type"] == "engine_connection"), "{:?}", server.records());
+}
+
+#[test]
+fn proxy_from_the_environment_unless_proxy_is_empty() {
+    let proxy = TestProxy::start(&[]);
+    let server = TestServer::start(&[]);
+    let env = [("http_proxy", proxy.url())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    // http_proxy is used for an http:// URL ...
+    let mut cat = Siocat::start_with_env(&server.url(), &["--transport", "websocket"], &env);
+    cat.expect("connect on /", is("connect", "/"));
+    proxy.expect(*T, is_tunnel_to(server.port()));
+    echo_works(&server, &mut cat, 5);
+    cat.eof_exits_zero();
+    let before = proxied(&proxy).len();
+
+    // ... but --proxy '' means no proxy at all, and no_proxy lists hosts reached directly.
+    for (args, extra) in [(&["--proxy", ""][..], None), (&[], Some(("no_proxy", "127.0.0.1")))] {
+        let mut env = env.clone();
+        env.extend(extra);
+        let mut cat =
+            Siocat::start_with_env(&server.url(), &[args, &["--transport", "websocket"]].concat(), &env);
+        cat.expect("connect on /", is("connect", "/"));
+        echo_works(&server, &mut cat, 6);
+        cat.eof_exits_zero();
+        assert_eq!(proxied(&proxy).len(), before, "{args:?} {extra:?}: {:?}", proxied(&proxy));
+    }
+}
+
+#[test]
+fn empty_proxy_connects_directly() {
+    let (server, mut cat) = connected(&["--proxy", ""]);
+    echo_works(&server, &mut cat, 7);
+    cat.eof_exits_zero();
+}
+
+#[test]
+fn bad_proxy_url_exits_2() {
+    for proxy in ["ftp://127.0.0.1:3128", "http://", "http://[::1"] {
+        let (status, stderr) = run_to_exit(&["--proxy", proxy]);
+        assert_eq!(status.code(), Some(2), "{proxy:?}: {status}, stderr: {stderr}");
+        assert!(stderr.contains("siocat: http://127.0.0.1:9: "), "{proxy:?}: {stderr}");
+    }
 }

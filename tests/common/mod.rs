@@ -1,7 +1,8 @@
 //! Shared harness for the integration tests: runs the Node.js Socket.IO server
 //! in `tests/server/server.js` (or, with [`TestServer::start_python`], the
 //! python-socketio one in `tests/server/python_server.py`) and collects the JSON
-//! records it prints.
+//! records it prints; [`TestProxy`] does the same for the HTTP proxy in
+//! `tests/server/proxy.js`.
 //!
 //! Use it with `mod common;` in a test file. Needs Node.js and, once,
 //! `npm ci` in `tests/server`; the Python server needs Python 3 and, once,
@@ -27,20 +28,136 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Default)]
 struct Records {
     list: Vec<Value>,
-    /// The server's stdout has ended (it exited or crashed): nothing more will arrive.
+    /// The child's stdout has ended (it exited or crashed): nothing more will arrive.
     closed: bool,
 }
 
 type Shared = Arc<(Mutex<Records>, Condvar)>;
 
-/// A running test server (`server.js` or `python_server.py`). Dropping it stops it.
-pub struct TestServer {
+/// A child process printing JSON records on stdout (a test server or the proxy), whose
+/// first record is `{"type":"listening","port":N,…}`. Dropping it stops it.
+struct RecordingChild {
+    /// What it is, for failure messages: "server", "proxy".
+    what: &'static str,
     child: Child,
-    /// Kept open for the server's whole life: the server exits when its stdin ends,
-    /// so it also dies if the test process exits without running `Drop`.
+    /// Kept open for the child's whole life: it exits when its stdin ends, so it
+    /// also dies if the test process exits without running `Drop`.
     stdin: Option<ChildStdin>,
     reader: Option<JoinHandle<()>>,
     shared: Shared,
+}
+
+impl RecordingChild {
+    /// Collects the records of a just-spawned child (stdin and stdout piped) and waits for
+    /// its `listening` record, which it returns with the child.
+    fn attach(what: &'static str, mut child: Child) -> (RecordingChild, Value) {
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("child stdout is piped");
+        let shared: Shared = Arc::default();
+        let reader = {
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name(format!("test-{what}-stdout"))
+                .spawn(move || read_records(what, stdout, &shared))
+                .expect("spawn stdout reader thread")
+        };
+        let rc = RecordingChild { what, child, stdin, reader: Some(reader), shared };
+        let listening = rc.expect(STARTUP_TIMEOUT, |r| r["type"] == "listening");
+        (rc, listening)
+    }
+
+    fn wait_for(&self, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Option<Value> {
+        let deadline = Instant::now() + timeout;
+        let (lock, cvar) = &*self.shared;
+        let mut records = lock_records(lock);
+        let mut checked = 0;
+        loop {
+            if let Some(found) = records.list[checked..].iter().find(|r| pred(r)) {
+                return Some(found.clone());
+            }
+            checked = records.list.len();
+            if records.closed {
+                return None;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            records = cvar.wait_timeout(records, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
+        }
+    }
+
+    #[track_caller]
+    fn expect(&self, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+        match self.wait_for(timeout, pred) {
+            Some(record) => record,
+            None => {
+                let records = lock_records(&self.shared.0);
+                let what = self.what;
+                let status = if records.closed { "exited" } else { "timed out" };
+                let seen: Vec<String> = records.list.iter().map(|r| format!("  {r}")).collect();
+                panic!(
+                    "expected {what} record not seen ({what} {status} after waiting up to {timeout:?}); \
+                     {} record(s) so far:\n{}",
+                    seen.len(),
+                    seen.join("\n")
+                );
+            }
+        }
+    }
+
+    fn records(&self) -> Vec<Value> {
+        lock_records(&self.shared.0).list.clone()
+    }
+}
+
+impl Drop for RecordingChild {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+    }
+}
+
+/// The port of a `listening` record.
+fn listening_port(listening: &Value) -> u16 {
+    listening["port"]
+        .as_u64()
+        .and_then(|p| u16::try_from(p).ok())
+        .unwrap_or_else(|| panic!("bad `listening` record: {listening}"))
+}
+
+/// Panics, saying what to run, if `npm ci` was not run in tests/server.
+fn check_node_modules(package: &str) {
+    let dir = server_dir();
+    if !dir.join("node_modules").join(package).is_dir() {
+        panic!(
+            "{} is missing: run `npm ci` in tests/server (needs Node.js)",
+            dir.join("node_modules").join(package).display()
+        );
+    }
+}
+
+/// Spawns `node tests/server/SCRIPT ARGS` with stdin and stdout piped.
+fn spawn_node(script: &str, args: &[&str]) -> Child {
+    let dir = server_dir();
+    Command::new("node")
+        .arg(dir.join(script))
+        .args(args)
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run `node` (is Node.js installed?): {e}"))
+}
+
+/// A running test server (`server.js` or `python_server.py`). Dropping it stops it.
+pub struct TestServer {
+    proc: RecordingChild,
     port: u16,
     /// Serves HTTPS (`--tls-cert`), as its `listening` record says.
     tls: bool,
@@ -50,24 +167,8 @@ impl TestServer {
     /// Starts `node tests/server/server.js` with extra `args` (e.g.
     /// `["--ping-interval", "300"]`) on a free port, and waits until it listens.
     pub fn start(args: &[&str]) -> TestServer {
-        let dir = server_dir();
-        if !dir.join("node_modules").join("socket.io").is_dir() {
-            panic!(
-                "{} is missing: run `npm ci` in tests/server (needs Node.js)",
-                dir.join("node_modules").display()
-            );
-        }
-
-        let child = Command::new("node")
-            .arg(dir.join("server.js"))
-            .args(args)
-            .current_dir(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run `node` (is Node.js installed?): {e}"));
-        TestServer::attach(child)
+        check_node_modules("socket.io");
+        TestServer::attach(spawn_node("server.js", args))
     }
 
     /// Starts the python-socketio server, `python3 tests/server/python_server.py`, with
@@ -108,26 +209,9 @@ impl TestServer {
     }
 
     /// Collects the records of a just-spawned server and waits for its `listening` record.
-    fn attach(mut child: Child) -> TestServer {
-        let stdin = child.stdin.take();
-        let stdout = child.stdout.take().expect("child stdout is piped");
-        let shared: Shared = Arc::default();
-        let reader = {
-            let shared = Arc::clone(&shared);
-            std::thread::Builder::new()
-                .name("test-server-stdout".into())
-                .spawn(move || read_records(stdout, &shared))
-                .expect("spawn stdout reader thread")
-        };
-
-        let mut server = TestServer { child, stdin, reader: Some(reader), shared, port: 0, tls: false };
-        let listening = server.expect(STARTUP_TIMEOUT, |r| r["type"] == "listening");
-        server.port = listening["port"]
-            .as_u64()
-            .and_then(|p| u16::try_from(p).ok())
-            .unwrap_or_else(|| panic!("bad `listening` record: {listening}"));
-        server.tls = listening["tls"] == true;
-        server
+    fn attach(child: Child) -> TestServer {
+        let (proc, listening) = RecordingChild::attach("server", child);
+        TestServer { proc, port: listening_port(&listening), tls: listening["tls"] == true }
     }
 
     /// Starts the server over HTTPS with the PEM certificate chain `cert` and key `key`; with
@@ -143,7 +227,7 @@ impl TestServer {
 
     /// The server's process id (to freeze it with SIGSTOP).
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.proc.child.id()
     }
 
     pub fn port(&self) -> u16 {
@@ -159,60 +243,64 @@ impl TestServer {
     /// already arrived); returns a clone of the first such record. Returns `None`
     /// after `timeout`, or as soon as the server has exited.
     pub fn wait_for(&self, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Option<Value> {
-        let deadline = Instant::now() + timeout;
-        let (lock, cvar) = &*self.shared;
-        let mut records = lock_records(lock);
-        let mut checked = 0;
-        loop {
-            if let Some(found) = records.list[checked..].iter().find(|r| pred(r)) {
-                return Some(found.clone());
-            }
-            checked = records.list.len();
-            if records.closed {
-                return None;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return None;
-            }
-            records = cvar.wait_timeout(records, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
-        }
+        self.proc.wait_for(timeout, pred)
     }
 
     /// Like [`wait_for`](Self::wait_for), but panics, listing the records seen so
     /// far, if no matching record arrives.
     #[track_caller]
     pub fn expect(&self, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Value {
-        match self.wait_for(timeout, pred) {
-            Some(record) => record,
-            None => {
-                let records = lock_records(&self.shared.0);
-                let status = if records.closed { "server exited" } else { "timed out" };
-                let seen: Vec<String> = records.list.iter().map(|r| format!("  {r}")).collect();
-                panic!(
-                    "expected server record not seen ({status} after waiting up to {timeout:?}); \
-                     {} record(s) so far:\n{}",
-                    seen.len(),
-                    seen.join("\n")
-                );
-            }
-        }
+        self.proc.expect(timeout, pred)
     }
 
     /// Snapshot of all records received so far, in arrival order.
     pub fn records(&self) -> Vec<Value> {
-        lock_records(&self.shared.0).list.clone()
+        self.proc.records()
     }
 }
 
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
+/// A running HTTP proxy, `node tests/server/proxy.js` (the npm package `proxy`): CONNECT
+/// tunnels and plain proxied requests, each recorded (see the top of proxy.js):
+/// `{"type":"connect","target":"127.0.0.1:PORT","auth":BOOL}`,
+/// `{"type":"request","method":…,"url":…,"auth":BOOL}`, and with `--auth USER:PASSWORD`
+/// `{"type":"refused","reason":…}` for requests answered 407. Dropping it stops it.
+pub struct TestProxy {
+    proc: RecordingChild,
+    port: u16,
+}
+
+impl TestProxy {
+    /// Starts the proxy with extra `args` (`["--auth", "user:password"]` to require basic
+    /// authentication) on a free port of 127.0.0.1, and waits until it listens.
+    pub fn start(args: &[&str]) -> TestProxy {
+        check_node_modules("proxy");
+        let (proc, listening) = RecordingChild::attach("proxy", spawn_node("proxy.js", args));
+        TestProxy { proc, port: listening_port(&listening) }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// As [`TestServer::wait_for`], for the proxy's records.
+    pub fn wait_for(&self, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Option<Value> {
+        self.proc.wait_for(timeout, pred)
+    }
+
+    /// As [`TestServer::expect`], for the proxy's records.
+    #[track_caller]
+    pub fn expect(&self, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+        self.proc.expect(timeout, pred)
+    }
+
+    /// Snapshot of all records received so far, in arrival order.
+    pub fn records(&self) -> Vec<Value> {
+        self.proc.records()
     }
 }
 
@@ -226,7 +314,7 @@ fn lock_records(lock: &Mutex<Records>) -> MutexGuard<'_, Records> {
 }
 
 /// Background thread: one JSON record per stdout line; anything else goes to stderr.
-fn read_records(stdout: impl std::io::Read, shared: &Shared) {
+fn read_records(what: &str, stdout: impl std::io::Read, shared: &Shared) {
     let (lock, cvar) = &**shared;
     for line in BufReader::new(stdout).lines() {
         let Ok(line) = line else { break };
@@ -235,7 +323,7 @@ fn read_records(stdout: impl std::io::Read, shared: &Shared) {
                 lock_records(lock).list.push(record);
                 cvar.notify_all();
             }
-            Err(_) => eprintln!("[test server] {line}"),
+            Err(_) => eprintln!("[test {what}] {line}"),
         }
     }
     lock_records(lock).closed = true;

@@ -101,19 +101,6 @@ impl Heartbeat {
             self.deadline = add_saturating(now, self.window);
         }
     }
-
-    /// The instant after which the connection is dead if no ping came.
-    ///
-    /// When `pingInterval + pingTimeout` does not fit the platform's `Instant`, the deadline is
-    /// clamped to the farthest representable instant (in practice: never).
-    pub fn deadline(&self) -> Instant {
-        self.deadline
-    }
-
-    /// Whether the deadline has passed at `now` (reaching it exactly counts as passed).
-    pub fn is_expired(&self, now: Instant) -> bool {
-        now >= self.deadline
-    }
 }
 
 /// `base + d`, or the latest instant reachable from `base` if that overflows. Never panics.
@@ -146,11 +133,11 @@ mod tests {
     fn deadline_from_handshake() {
         let t0 = Instant::now();
         let hb = Heartbeat::new(ms(25000), ms(20000), t0);
-        assert_eq!(hb.deadline(), t0 + ms(45000));
-        assert!(!hb.is_expired(t0));
-        assert!(!hb.is_expired(t0 + ms(44999)));
-        assert!(hb.is_expired(t0 + ms(45000)));
-        assert!(hb.is_expired(t0 + ms(60000)));
+        assert_eq!(hb.next_wakeup(), t0 + ms(45000));
+        assert!(hb.clone().poll(t0) != Beat::Dead);
+        assert!(hb.clone().poll(t0 + ms(44999)) != Beat::Dead);
+        assert!(hb.clone().poll(t0 + ms(45000)) == Beat::Dead);
+        assert!(hb.clone().poll(t0 + ms(60000)) == Beat::Dead);
     }
 
     #[test]
@@ -158,15 +145,15 @@ mod tests {
         let t0 = Instant::now();
         let mut hb = Heartbeat::new(ms(300), ms(200), t0);
         hb.on_ping(t0 + ms(300));
-        assert_eq!(hb.deadline(), t0 + ms(800));
-        assert!(!hb.is_expired(t0 + ms(600)));
+        assert_eq!(hb.next_wakeup(), t0 + ms(800));
+        assert!(hb.clone().poll(t0 + ms(600)) != Beat::Dead);
         hb.on_ping(t0 + ms(650));
-        assert_eq!(hb.deadline(), t0 + ms(1150));
-        assert!(!hb.is_expired(t0 + ms(1149)));
-        assert!(hb.is_expired(t0 + ms(1150)));
+        assert_eq!(hb.next_wakeup(), t0 + ms(1150));
+        assert!(hb.clone().poll(t0 + ms(1149)) != Beat::Dead);
+        assert!(hb.clone().poll(t0 + ms(1150)) == Beat::Dead);
         // A late ping still re-arms from its own arrival time.
         hb.on_ping(t0 + ms(2000));
-        assert_eq!(hb.deadline(), t0 + ms(2500));
+        assert_eq!(hb.next_wakeup(), t0 + ms(2500));
     }
 
     #[test]
@@ -174,15 +161,15 @@ mod tests {
         let t0 = Instant::now();
         let mut hb = Heartbeat::new(ms(100), ms(100), t0 + ms(1000));
         hb.on_ping(t0);
-        assert_eq!(hb.deadline(), t0 + ms(1200));
+        assert_eq!(hb.next_wakeup(), t0 + ms(1200));
     }
 
     #[test]
     fn zero_window_expires_immediately() {
         let t0 = Instant::now();
         let hb = Heartbeat::new(Duration::ZERO, Duration::ZERO, t0);
-        assert_eq!(hb.deadline(), t0);
-        assert!(hb.is_expired(t0));
+        assert_eq!(hb.next_wakeup(), t0);
+        assert!(hb.clone().poll(t0) == Beat::Dead);
     }
 
     #[test]
@@ -216,11 +203,11 @@ mod tests {
     fn huge_window_does_not_panic() {
         let t0 = Instant::now();
         let mut hb = Heartbeat::new(Duration::MAX, Duration::MAX, t0);
-        assert!(hb.deadline() > t0);
-        assert!(!hb.is_expired(t0 + ms(1_000_000)));
+        assert!(hb.next_wakeup() > t0);
+        assert!(hb.clone().poll(t0 + ms(1_000_000)) != Beat::Dead);
         hb.on_ping(t0 + ms(5));
-        assert!(hb.deadline() >= t0 + ms(5));
+        assert!(hb.next_wakeup() >= t0 + ms(5));
         let hb = Heartbeat::new(ms(u64::MAX), ms(u64::MAX), t0);
-        assert!(!hb.is_expired(t0 + Duration::from_secs(365 * 24 * 3600)));
+        assert!(hb.clone().poll(t0 + Duration::from_secs(365 * 24 * 3600)) != Beat::Dead);
     }
 }

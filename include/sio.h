@@ -118,6 +118,28 @@ typedef enum sio_result {
 } sio_result;
 
 /**
+ * What a reconnect handler is told (`sio_on_reconnect`).
+ */
+typedef enum sio_reconnect_event {
+  /**
+   * Attempt `attempt` (from 1) starts.
+   */
+  SIO_RECONNECT_ATTEMPT = 0,
+  /**
+   * Attempt `attempt` succeeded; the namespaces are being joined again.
+   */
+  SIO_RECONNECT_SUCCESS = 1,
+  /**
+   * Attempt `attempt` failed; `error` says why.
+   */
+  SIO_RECONNECT_ERROR = 2,
+  /**
+   * The attempts are used up (`sio_options_set_reconnection_attempts`): the client is closed.
+   */
+  SIO_RECONNECT_FAILED = 3,
+} sio_reconnect_event;
+
+/**
  * The transports a client may use (`sio_options_set_transport`).
  */
 typedef enum sio_transport {
@@ -185,6 +207,20 @@ typedef struct sio_options sio_options;
 typedef struct sio_socket sio_socket;
 
 /**
+ * Called on the dispatch thread as reconnection goes; `error` is NULL except with
+ * `SIO_RECONNECT_ERROR`, borrowed until the callback returns.
+ */
+typedef void (*sio_reconnect_cb)(void *userdata,
+                                 enum sio_reconnect_event event,
+                                 uint32_t attempt,
+                                 const char *error);
+
+/**
+ * Finalizes user data the host registered without a callback (a removal).
+ */
+typedef void (*sio_free_cb)(void *userdata);
+
+/**
  * A binary buffer passed in: `len` bytes at `data` (`data` may be NULL when `len` is 0).
  * Arguments reference buffer `i` of an array with the placeholder
  * `{"_placeholder":true,"num":i}`.
@@ -205,11 +241,6 @@ typedef void (*sio_ack_cb)(void *userdata, enum sio_result status, const struct 
  * Called with an event; `event` is borrowed until the callback returns.
  */
 typedef void (*sio_event_cb)(void *userdata, const struct sio_event *event);
-
-/**
- * Finalizes user data the host registered without a callback (a removal).
- */
-typedef void (*sio_free_cb)(void *userdata);
 
 /**
  * Called when the namespace is connected; `sid` (the socket id) is borrowed until it returns.
@@ -313,6 +344,58 @@ enum sio_result sio_options_set_transport(struct sio_options *opts, int transpor
  * Errors: `SIO_ERR_NULL` (`opts`), `SIO_ERR_UTF8`.
  */
 enum sio_result sio_options_set_proxy(struct sio_options *opts, const char *url);
+
+/**
+ * Turns reconnection on (non-zero, the default) or off. With it on, a connection that is lost
+ * (`transport close`, `transport error`, `ping timeout`, `parse error`) is opened again after
+ * a backoff delay and every namespace that was joined is joined again (with its auth); emits
+ * made meanwhile are held. A disconnect asked for by either side does not reconnect.
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+ */
+enum sio_result sio_options_set_reconnection(struct sio_options *opts, int enabled);
+
+/**
+ * Gives up reconnecting after `attempts` failed attempts in a row (0, the default: never).
+ * Giving up is reported as `SIO_RECONNECT_FAILED`, and the client is then closed.
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+ */
+enum sio_result sio_options_set_reconnection_attempts(struct sio_options *opts, uint32_t attempts);
+
+/**
+ * Sets the reconnection delays: `min_ms` before the first attempt (default 1000), doubling
+ * after each failure up to `max_ms` (default 5000), each with the jitter of
+ * `sio_options_set_randomization_factor`.
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID`
+ * (`min_ms` > `max_ms`).
+ */
+enum sio_result sio_options_set_reconnection_delay(struct sio_options *opts,
+                                                   uint32_t min_ms,
+                                                   uint32_t max_ms);
+
+/**
+ * Sets the jitter of the reconnection delays, from 0 (none) to 1; default 0.5, as in the JS
+ * client, so that clients dropped together do not all come back at the same instant.
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID`
+ * (outside 0..1, or NaN).
+ */
+enum sio_result sio_options_set_randomization_factor(struct sio_options *opts, double factor);
+
+/**
+ * Sets the handler told about reconnection (NULL removes it), replacing any earlier one.
+ *
+ * Ownership: `userdata` is the caller's, passed to `callback`; `free_userdata` (may be NULL)
+ * is called with it exactly once: when the handler is replaced or removed, when the client is
+ * freed, or at once if this call fails or removes. Thread: any, including callbacks.
+ * Errors: `SIO_ERR_NULL` (`client`).
+ */
+enum sio_result sio_on_reconnect(const struct sio_client *client,
+                                 sio_reconnect_cb callback,
+                                 void *userdata,
+                                 sio_free_cb free_userdata);
 
 /**
  * Chooses the protocol revision (a `sio_protocol` value; default `SIO_PROTOCOL_AUTO`).

@@ -320,6 +320,10 @@ fn server_disconnect_and_transport_close_are_reported() {
         "transport close",
         |r| matches!(r, Rec::Disconnect { reason, .. } if reason == "transport close"),
     );
+    // A lost connection is opened again (reconnection is on by default) and `/` rejoined.
+    rec.expect_n(T, "reconnected", 3, is_connect("/"));
+    assert_eq!(client.wait(0), sio_result::SIO_ERR_TIMEOUT, "reconnected: the client is open");
+    assert_eq!(unsafe { sio_client_close(client.ptr) }, sio_result::SIO_OK);
     assert_eq!(client.wait(5000), sio_result::SIO_OK);
 }
 
@@ -439,15 +443,23 @@ fn a_frozen_server_is_detected_by_the_ping_timeout() {
     let client = Client::connect(&server.url());
     client.join(&rec, "/", None);
     rec.expect(T, "connect", is_connect("/"));
-    let pid = server.pid().to_string();
-    assert!(std::process::Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    /// Resumes the server however the test ends, so that it can exit.
+    struct Frozen(String);
+    impl Drop for Frozen {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("kill").args(["-CONT", &self.0]).status();
+        }
+    }
+    let frozen = Frozen(server.pid().to_string());
+    assert!(std::process::Command::new("kill").args(["-STOP", &frozen.0]).status().unwrap().success());
     let started = std::time::Instant::now();
     let why = reason(rec.expect(T, "ping timeout", disconnect_of("/")));
     let took = started.elapsed();
-    std::process::Command::new("kill").args(["-CONT", &pid]).status().unwrap();
     assert_eq!(why, "ping timeout");
     assert!(took <= Duration::from_millis(1500), "declared dead after {took:?}, expected ~500 ms");
-    assert_eq!(client.wait(5000), sio_result::SIO_OK);
+    // Once the server runs again the client reconnects by itself.
+    drop(frozen);
+    rec.expect_n(T, "reconnected", 2, is_connect("/"));
 }
 
 #[test]

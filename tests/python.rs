@@ -296,6 +296,9 @@ fn server_close_and_kick_are_reported_over_each_transport() {
             // was not yet pending when the server closed sees the 400 instead of CLOSE.
             assert!(reason == "transport close" || reason == "transport error", "{transport:?}: {reason}");
         }
+        // The connection was lost, not left: the client reconnects and joins `/` again.
+        rec.expect_n(T, "reconnected", 3, is_connect("/"));
+        assert_eq!(unsafe { sio_client_close(c.ptr) }, sio_result::SIO_OK);
         assert_eq!(c.wait(5000), sio_result::SIO_OK);
     }
     let reasons: Vec<_> = server
@@ -304,7 +307,11 @@ fn server_close_and_kick_are_reported_over_each_transport() {
         .filter(|r| r["type"] == "disconnect")
         .map(|r| r["reason"].clone())
         .collect();
-    assert_eq!(reasons, vec![json!("server disconnect"); 6], "python-socketio's reason names");
+    // Per transport: kick, close (both "server disconnect"), then our close of the reconnected
+    // session ("client disconnect").
+    let per_transport = [json!("server disconnect"), json!("server disconnect"), json!("client disconnect")];
+    let expected: Vec<_> = per_transport.iter().cycle().take(9).cloned().collect();
+    assert_eq!(reasons, expected, "python-socketio's reason names");
 }
 
 #[test]

@@ -51,6 +51,12 @@ fn call(shared: &Shared, item: Dispatch) {
             }
         }
         Dispatch::Ack(f, result) => f(result),
+        Dispatch::Reconnect(event) => {
+            let h = shared.reconnect_handler.lock().clone();
+            if let Some(h) = h {
+                h(&event);
+            }
+        }
         Dispatch::Settled(seq) => shared.settle(seq),
     }
 }

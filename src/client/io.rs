@@ -7,9 +7,10 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::backoff::Backoff;
 use super::event::AckRequest;
 use super::namespace::{Namespace, Status};
-use super::shared::{AckResult, AckTarget, Command, Dispatch, Outgoing, Shared};
+use super::shared::{AckResult, AckTarget, Command, Dispatch, Outgoing, ReconnectEvent, Shared};
 use super::Event;
 use crate::client::options::{ProtocolMode, TransportMode};
 use crate::engineio::payload::Revision;
@@ -59,6 +60,10 @@ pub(crate) struct Io {
     revision: Revision,
     /// The current session must be replaced by a v3 one (auto mode met a v2 server).
     reopen_v3: bool,
+    backoff: Backoff,
+    /// While reconnecting: when the next attempt starts.
+    reconnect_at: Option<Instant>,
+    rng: u64,
 }
 
 impl Io {
@@ -76,6 +81,13 @@ impl Io {
             agent: None,
             revision: if shared.options.protocol == ProtocolMode::V3 { Revision::V3 } else { Revision::V4 },
             reopen_v3: false,
+            backoff: Backoff::new(
+                shared.options.reconnection_delay,
+                shared.options.reconnection_delay_max,
+                shared.options.randomization_factor,
+            ),
+            reconnect_at: None,
+            rng: seed(),
         }
     }
 
@@ -83,7 +95,10 @@ impl Io {
         while !self.shared.shutdown.load(Ordering::Acquire) {
             self.process_commands();
             let wanted = self.namespaces.iter().any(Namespace::is_active);
-            if wanted && self.session.is_none() {
+            if !wanted {
+                self.reconnect_at = None;
+            }
+            if wanted && self.session.is_none() && self.reconnect_at.is_none_or(|t| t <= Instant::now()) {
                 self.open_session();
                 continue;
             }
@@ -101,7 +116,7 @@ impl Io {
                 self.lose(why);
                 continue;
             }
-            if self.session.is_none() && self.last_request > self.settled {
+            if self.session.is_none() && !wanted && self.last_request > self.settled {
                 self.settled = self.last_request;
                 self.out.push(Dispatch::Settled(self.settled));
             }
@@ -146,10 +161,7 @@ impl Io {
     fn next_deadline(&self) -> Option<Instant> {
         let ping = self.session.as_ref().map(|s| s.heartbeat.next_wakeup());
         let ack = self.timers.peek().map(|Reverse((t, _, _))| *t);
-        match (ping, ack) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [ping, ack, self.reconnect_at].into_iter().flatten().min()
     }
 
     // ---- commands -------------------------------------------------------------------------
@@ -313,6 +325,10 @@ impl Io {
     /// polling to WebSocket when the server offers it); on failure every joining namespace gets
     /// `connect_error`.
     fn open_session(&mut self) {
+        let attempt = self.reconnect_at.take().map(|_| self.backoff.attempts());
+        if let Some(n) = attempt {
+            self.out.push(Dispatch::Reconnect(ReconnectEvent::Attempt(n)));
+        }
         let shared = self.shared.clone();
         let abort = || shared.shutdown.load(Ordering::Acquire) || shared.closing.load(Ordering::Acquire);
         let deadline = Instant::now() + shared.options.connect_timeout;
@@ -335,6 +351,10 @@ impl Io {
                 for frame in early {
                     self.on_frame(frame);
                 }
+                if let Some(n) = attempt {
+                    self.backoff.reset();
+                    self.out.push(Dispatch::Reconnect(ReconnectEvent::Reconnected(n)));
+                }
             }
             Err(TransportError::Aborted) => {}
             Err(e) => {
@@ -342,6 +362,11 @@ impl Io {
                     TransportError::Timeout => "timeout".to_owned(),
                     other => other.to_string(),
                 };
+                if let Some(n) = attempt {
+                    self.out.push(Dispatch::Reconnect(ReconnectEvent::Error(n, message)));
+                    self.schedule_reconnect();
+                    return;
+                }
                 for n in &mut self.namespaces {
                     if matches!(n.status, Status::Connecting { .. }) {
                         n.status = Status::Idle;
@@ -502,13 +527,24 @@ impl Io {
     }
 
     /// The session broke: every namespace learns why.
+    /// The session broke: every namespace learns why; with reconnection on, the joined ones
+    /// are joined again on a new session after a backoff delay (emits meanwhile are held).
     fn lose(&mut self, why: &'static str) {
         if let Some(s) = self.session.take() {
             s.conn.close();
         }
+        let reconnect = self.shared.options.reconnection;
         for ns in 0..self.namespaces.len() {
             match self.namespaces[ns].status {
-                Status::Connected => self.disconnected(ns, why),
+                Status::Connected => {
+                    self.disconnected(ns, why);
+                    if reconnect {
+                        self.namespaces[ns].status = Status::Connecting { sent: false };
+                    }
+                }
+                Status::Connecting { .. } if reconnect => {
+                    self.namespaces[ns].status = Status::Connecting { sent: false };
+                }
                 Status::Connecting { .. } => {
                     let n = &mut self.namespaces[ns];
                     n.status = Status::Idle;
@@ -517,6 +553,34 @@ impl Io {
                 Status::Idle => {}
             }
         }
+        if reconnect && self.namespaces.iter().any(Namespace::is_active) {
+            self.backoff.reset();
+            self.schedule_reconnect();
+        }
+    }
+
+    /// Plans the next reconnection attempt, or gives up when the attempts are used up.
+    fn schedule_reconnect(&mut self) {
+        let made = self.backoff.attempts();
+        if self.shared.options.reconnection_attempts.is_some_and(|max| made >= max) {
+            self.out.push(Dispatch::Reconnect(ReconnectEvent::Failed(made)));
+            self.backoff.reset();
+            for n in &mut self.namespaces {
+                n.status = Status::Idle;
+            }
+            return;
+        }
+        let r = self.random();
+        let delay = self.backoff.next_delay(r);
+        self.reconnect_at = Some(Instant::now() + delay);
+    }
+
+    /// A uniform number in [0, 1) for the backoff jitter (xorshift; no need for more).
+    fn random(&mut self) -> f64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        (self.rng >> 11) as f64 / (1u64 << 53) as f64
     }
 
     fn read_frames(&mut self) {
@@ -814,6 +878,14 @@ fn read_open(
         return Err(TransportError::Failed(format!("expected the Engine.IO OPEN packet, got {:?}", p.ty)));
     }
     Handshake::parse(p.data).map_err(|e| TransportError::Failed(e.to_string()))
+}
+
+/// A seed for the jitter that differs between clients and processes.
+fn seed() -> u64 {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let local = 0u8;
+    (nanos as u64) ^ ((&local as *const u8 as u64) << 17) | 1
 }
 
 /// Socket.IO v4 namespace auth: the auth object as a query string (`token=abc&n=1`); string

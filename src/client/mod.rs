@@ -2,6 +2,7 @@
 //! [`Socket`]s multiplexed on it; an I/O thread does the networking and a dispatch thread runs
 //! the callbacks (`design.md` §2).
 
+mod backoff;
 mod dispatch;
 mod event;
 mod handlers;
@@ -20,7 +21,7 @@ use parking_lot::{Condvar, Mutex};
 pub use event::{Event, Responder};
 pub use handlers::{ConnectErrorHandler, ConnectHandler, DisconnectHandler, EventHandler};
 pub use options::Options;
-pub use shared::{AckFn, AckResult};
+pub use shared::{AckFn, AckResult, ReconnectEvent, ReconnectHandler};
 
 use handlers::Handlers;
 use options::{normalize_namespace, Endpoint};
@@ -117,6 +118,12 @@ impl Client {
         self.shared.send(Command::Close { seq })
     }
 
+    /// Sets (or with `None` removes) the handler told about reconnection attempts.
+    pub fn on_reconnect(&self, handler: Option<ReconnectHandler>) {
+        let old = std::mem::replace(&mut *self.shared.reconnect_handler.lock(), handler);
+        drop(old);
+    }
+
     /// Blocks until the client is closed (no namespace joined or joining, and every callback
     /// about it has run) or `timeout` passes; `Ok(true)` if closed.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<bool, Error> {
@@ -150,6 +157,7 @@ impl Drop for Client {
         for s in self.sockets.lock().drain(..) {
             std::mem::take(&mut *s.handlers.lock());
         }
+        drop(self.shared.reconnect_handler.lock().take());
     }
 }
 

@@ -63,6 +63,16 @@ pub struct Options {
     pub proxy: Proxy,
     /// Certificate verification and client certificate for `https://` and `wss://` URLs.
     pub tls: TlsOptions,
+    /// Reconnect after the connection is lost (not after a disconnect asked for by either side).
+    pub reconnection: bool,
+    /// Give up after this many failed attempts in a row (`None`: never).
+    pub reconnection_attempts: Option<u32>,
+    /// The first delay before reconnecting; it doubles with each failed attempt…
+    pub reconnection_delay: Duration,
+    /// …up to this.
+    pub reconnection_delay_max: Duration,
+    /// Jitter applied to each delay (0 to 1; 0: none).
+    pub randomization_factor: f64,
 }
 
 impl Default for Options {
@@ -75,6 +85,11 @@ impl Default for Options {
             transport: TransportMode::default(),
             protocol: ProtocolMode::default(),
             proxy: Proxy::default(),
+            reconnection: true,
+            reconnection_attempts: None,
+            reconnection_delay: Duration::from_millis(1000),
+            reconnection_delay_max: Duration::from_millis(5000),
+            randomization_factor: 0.5,
             tls: TlsOptions::default(),
         }
     }

@@ -66,6 +66,22 @@ pub(crate) enum Command {
     },
 }
 
+/// What the reconnection loop reports (to the client's reconnect handler).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReconnectEvent {
+    /// Attempt number `n` (from 1) starts.
+    Attempt(u32),
+    /// Attempt `n` succeeded: the namespaces are joined again.
+    Reconnected(u32),
+    /// Attempt `n` failed, with why.
+    Error(u32, String),
+    /// The attempts are used up: the client is closed.
+    Failed(u32),
+}
+
+/// Called with each [`ReconnectEvent`].
+pub type ReconnectHandler = Arc<dyn Fn(&ReconnectEvent) + Send + Sync>;
+
 /// Work for the dispatch thread: one callback each.
 pub(crate) enum Dispatch {
     Event(Event),
@@ -73,6 +89,7 @@ pub(crate) enum Dispatch {
     Disconnect(Arc<Socket>, &'static str),
     ConnectError(Arc<Socket>, String, String),
     Ack(AckFn, AckResult),
+    Reconnect(ReconnectEvent),
     /// The client became idle after handling every request numbered up to this one.
     Settled(u64),
 }
@@ -102,6 +119,7 @@ pub(crate) struct Shared {
     pub proxy: Option<ProxyServer>,
     /// The same proxy for ureq.
     pub http_proxy: Option<ureq::Proxy>,
+    pub reconnect_handler: Mutex<Option<ReconnectHandler>>,
     pub waker: Arc<Waker>,
     commands: Mutex<Vec<Command>>,
     /// `sio_client_free` started: the I/O thread stops, no new callback starts.
@@ -143,6 +161,7 @@ impl Shared {
             http_tls,
             proxy,
             http_proxy,
+            reconnect_handler: Mutex::new(None),
             waker: Arc::new(Waker::new().map_err(|e| Error::Io(e.to_string()))?),
             commands: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),

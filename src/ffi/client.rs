@@ -1,12 +1,14 @@
 //! `sio_options`, `sio_client` and the calls that create, wait for and free a client.
 
-use std::ffi::{c_char, c_int};
+use std::ffi::{c_char, c_int, c_void};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::{to_code, Failure};
-use super::{ffi_boundary, obj_arg, opt_str_arg, sio_result, str_arg};
+use super::{cstring, ffi_boundary, obj_arg, opt_str_arg, sio_free_cb, sio_result, str_arg, Userdata};
 use crate::client::options::{check_header, ProtocolMode, Proxy, TransportMode};
+use crate::client::{ReconnectEvent, ReconnectHandler};
 use crate::{Client, Options};
 
 /// Connection options: build with `sio_options_new`, pass to `sio_connect`, free with
@@ -203,6 +205,152 @@ pub unsafe extern "C" fn sio_options_set_proxy(opts: *mut sio_options, url: *con
             };
             Ok(())
         }) })
+    }
+}
+
+/// Turns reconnection on (non-zero, the default) or off. With it on, a connection that is lost
+/// (`transport close`, `transport error`, `ping timeout`, `parse error`) is opened again after
+/// a backoff delay and every namespace that was joined is joined again (with its auth); emits
+/// made meanwhile are held. A disconnect asked for by either side does not reconnect.
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_reconnection(opts: *mut sio_options, enabled: c_int) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`.
+        to_code(unsafe { with_options(opts, |o| {
+            o.reconnection = enabled != 0;
+            Ok(())
+        }) })
+    }
+}
+
+/// Gives up reconnecting after `attempts` failed attempts in a row (0, the default: never).
+/// Giving up is reported as `SIO_RECONNECT_FAILED`, and the client is then closed.
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_reconnection_attempts(
+    opts: *mut sio_options,
+    attempts: u32,
+) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`.
+        to_code(unsafe { with_options(opts, |o| {
+            o.reconnection_attempts = (attempts > 0).then_some(attempts);
+            Ok(())
+        }) })
+    }
+}
+
+/// Sets the reconnection delays: `min_ms` before the first attempt (default 1000), doubling
+/// after each failure up to `max_ms` (default 5000), each with the jitter of
+/// `sio_options_set_randomization_factor`.
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID`
+/// (`min_ms` > `max_ms`).
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_reconnection_delay(
+    opts: *mut sio_options,
+    min_ms: u32,
+    max_ms: u32,
+) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`.
+        to_code(unsafe { with_options(opts, |o| {
+            if min_ms > max_ms {
+                return Err(Failure::new(sio_result::SIO_ERR_INVALID, "the minimum delay is above the maximum"));
+            }
+            o.reconnection_delay = Duration::from_millis(min_ms.into());
+            o.reconnection_delay_max = Duration::from_millis(max_ms.into());
+            Ok(())
+        }) })
+    }
+}
+
+/// Sets the jitter of the reconnection delays, from 0 (none) to 1; default 0.5, as in the JS
+/// client, so that clients dropped together do not all come back at the same instant.
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID`
+/// (outside 0..1, or NaN).
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_randomization_factor(
+    opts: *mut sio_options,
+    factor: f64,
+) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`.
+        to_code(unsafe { with_options(opts, |o| {
+            if !(0.0..=1.0).contains(&factor) {
+                return Err(Failure::new(sio_result::SIO_ERR_INVALID, "the randomization factor must be within 0..1"));
+            }
+            o.randomization_factor = factor;
+            Ok(())
+        }) })
+    }
+}
+
+/// What a reconnect handler is told (`sio_on_reconnect`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum sio_reconnect_event {
+    /// Attempt `attempt` (from 1) starts.
+    SIO_RECONNECT_ATTEMPT = 0,
+    /// Attempt `attempt` succeeded; the namespaces are being joined again.
+    SIO_RECONNECT_SUCCESS = 1,
+    /// Attempt `attempt` failed; `error` says why.
+    SIO_RECONNECT_ERROR = 2,
+    /// The attempts are used up (`sio_options_set_reconnection_attempts`): the client is closed.
+    SIO_RECONNECT_FAILED = 3,
+}
+
+/// Called on the dispatch thread as reconnection goes; `error` is NULL except with
+/// `SIO_RECONNECT_ERROR`, borrowed until the callback returns.
+pub type sio_reconnect_cb = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        event: sio_reconnect_event,
+        attempt: u32,
+        error: *const c_char,
+    ),
+>;
+
+/// Sets the handler told about reconnection (NULL removes it), replacing any earlier one.
+///
+/// Ownership: `userdata` is the caller's, passed to `callback`; `free_userdata` (may be NULL)
+/// is called with it exactly once: when the handler is replaced or removed, when the client is
+/// freed, or at once if this call fails or removes. Thread: any, including callbacks.
+/// Errors: `SIO_ERR_NULL` (`client`).
+#[no_mangle]
+pub unsafe extern "C" fn sio_on_reconnect(
+    client: *const sio_client,
+    callback: sio_reconnect_cb,
+    userdata: *mut c_void,
+    free_userdata: sio_free_cb,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            let ud = Userdata::new(userdata, free_userdata);
+            // SAFETY: caller contract.
+            let client = unsafe { obj_arg(client, "client") }?;
+            let handler = callback.map(|cb| {
+                let h: ReconnectHandler = Arc::new(move |event: &ReconnectEvent| {
+                    use sio_reconnect_event::*;
+                    let (kind, n, error) = match event {
+                        ReconnectEvent::Attempt(n) => (SIO_RECONNECT_ATTEMPT, *n, None),
+                        ReconnectEvent::Reconnected(n) => (SIO_RECONNECT_SUCCESS, *n, None),
+                        ReconnectEvent::Error(n, why) => (SIO_RECONNECT_ERROR, *n, Some(cstring(why))),
+                        ReconnectEvent::Failed(n) => (SIO_RECONNECT_FAILED, *n, None),
+                    };
+                    let error_ptr = error.as_ref().map_or(std::ptr::null(), |e| e.as_ptr());
+                    // SAFETY: the host's callback with its own user data; strings borrowed.
+                    unsafe { cb(ud.ptr(), kind, n, error_ptr) }
+                });
+                h
+            });
+            client.inner.on_reconnect(handler);
+            Ok(())
+        })())
     }
 }
 

@@ -30,6 +30,11 @@ macro_rules! ffi_boundary {
 }
 pub(crate) use ffi_boundary;
 
+/// A C copy of `s` for a callback (an interior NUL, impossible in practice, is escaped).
+pub(crate) fn cstring(s: &str) -> std::ffi::CString {
+    std::ffi::CString::new(s.replace('\0', "\\0")).unwrap_or_default()
+}
+
 /// Borrows a NUL-terminated UTF-8 argument. NULL and invalid UTF-8 are errors.
 ///
 /// # Safety

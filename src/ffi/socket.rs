@@ -1,12 +1,14 @@
 //! `sio_socket`: joining and leaving a namespace, emitting, and registering handlers.
 
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::{to_code, Failure};
 use super::event::{event_to_c, sio_event};
-use super::{buffers_arg, ffi_boundary, opt_str_arg, sio_buffer, sio_free_cb, sio_result, str_arg, Userdata};
+use super::{
+    buffers_arg, cstring, ffi_boundary, opt_str_arg, sio_buffer, sio_free_cb, sio_result, str_arg, Userdata,
+};
 use crate::client::{AckResult, ConnectErrorHandler, ConnectHandler, Event, EventHandler};
 use crate::{socketio, Socket};
 
@@ -51,10 +53,6 @@ unsafe fn socket_arg<'a>(ptr: *const sio_socket) -> Result<&'a Socket, Failure> 
     // SAFETY: `sio_socket` pointers are `Socket`s kept alive by their client.
     unsafe { ptr.cast::<Socket>().as_ref() }
         .ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "socket is NULL"))
-}
-
-fn cstring(s: &str) -> CString {
-    CString::new(s.replace('\0', "\\u0000")).unwrap_or_default()
 }
 
 fn timeout_arg(timeout_ms: i64) -> Option<Duration> {

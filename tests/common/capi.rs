@@ -57,6 +57,11 @@ pub enum Rec {
         status: sio_result,
         args: Option<Value>,
     },
+    Reconnect {
+        event: sio_reconnect_event,
+        attempt: u32,
+        error: Option<String>,
+    },
     /// A callback failed an assertion (a panic must not unwind into libsio: it would abort).
     Failed(String),
 }
@@ -171,6 +176,12 @@ impl Recorder {
         }
     }
 
+    /// Records the client's reconnection events.
+    pub fn attach_client(self: &Arc<Self>, client: &Client) {
+        let r = unsafe { sio_on_reconnect(client.ptr, Some(on_reconnect), self.userdata(), Some(release)) };
+        assert_eq!(r, sio_result::SIO_OK);
+    }
+
     /// Registers a named handler for `event` that records like the unhandled one.
     pub fn attach_event(self: &Arc<Self>, socket: *mut sio_socket, event: &str) {
         unsafe {
@@ -279,6 +290,16 @@ unsafe extern "C" fn on_connect_error(
     guarded(r, || {
         r.push(Rec::ConnectError { ns: ns_of(socket), message: text(message), data: json(&text(data)) })
     });
+}
+
+unsafe extern "C" fn on_reconnect(
+    ud: *mut c_void,
+    event: sio_reconnect_event,
+    attempt: u32,
+    error: *const c_char,
+) {
+    let r = unsafe { recorder(ud) };
+    guarded(r, || r.push(Rec::Reconnect { event, attempt, error: (!error.is_null()).then(|| text(error)) }));
 }
 
 unsafe extern "C" fn on_ack(ud: *mut c_void, status: sio_result, reply: *const sio_event) {

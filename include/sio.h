@@ -287,7 +287,7 @@ struct sio_options *sio_options_new(void);
 /**
  * Frees options. `sio_options_free(NULL)` does nothing.
  *
- * Ownership: consumes `opts`. Thread: any, but not while another thread uses `opts`.
+ * Ownership: consumes `opts`. Thread: any, but not while another thread uses `opts`. Errors: none.
  */
 void sio_options_free(struct sio_options *opts);
 
@@ -485,7 +485,7 @@ enum sio_result sio_wait(const struct sio_client *client, int64_t timeout_ms);
  * Ownership: consumes `client`; its `sio_socket` pointers become invalid (inside a callback
  * they stay valid until it returns, and calls on them fail with `SIO_ERR_CLOSED`).
  * Thread: any, including the client's own callbacks; never deadlocks. No other call on this
- * client may run concurrently on another thread.
+ * client may run concurrently on another thread. Errors: none.
  */
 void sio_client_free(struct sio_client *client);
 
@@ -573,7 +573,7 @@ struct sio_ack *sio_event_take_ack(const struct sio_event *event);
  * Frees an event returned by `sio_call`. `sio_event_free(NULL)` does nothing. Never call it on
  * the borrowed events that callbacks receive.
  *
- * Ownership: consumes `event`. Thread: any.
+ * Ownership: consumes `event`. Thread: any. Errors: none.
  */
 void sio_event_free(struct sio_event *event);
 
@@ -594,7 +594,7 @@ enum sio_result sio_ack_send(struct sio_ack *ack,
 /**
  * Drops the right to answer without answering. `sio_ack_free(NULL)` does nothing.
  *
- * Ownership: consumes `ack`. Thread: any.
+ * Ownership: consumes `ack`. Thread: any. Errors: none.
  */
 void sio_ack_free(struct sio_ack *ack);
 

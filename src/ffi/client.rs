@@ -62,7 +62,7 @@ pub extern "C" fn sio_options_new() -> *mut sio_options {
 
 /// Frees options. `sio_options_free(NULL)` does nothing.
 ///
-/// Ownership: consumes `opts`. Thread: any, but not while another thread uses `opts`.
+/// Ownership: consumes `opts`. Thread: any, but not while another thread uses `opts`. Errors: none.
 #[no_mangle]
 pub unsafe extern "C" fn sio_options_free(opts: *mut sio_options) {
     ffi_boundary! {
@@ -530,7 +530,7 @@ pub unsafe extern "C" fn sio_wait(client: *const sio_client, timeout_ms: i64) ->
 /// Ownership: consumes `client`; its `sio_socket` pointers become invalid (inside a callback
 /// they stay valid until it returns, and calls on them fail with `SIO_ERR_CLOSED`).
 /// Thread: any, including the client's own callbacks; never deadlocks. No other call on this
-/// client may run concurrently on another thread.
+/// client may run concurrently on another thread. Errors: none.
 #[no_mangle]
 pub unsafe extern "C" fn sio_client_free(client: *mut sio_client) {
     ffi_boundary! {

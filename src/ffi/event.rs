@@ -128,7 +128,7 @@ pub unsafe extern "C" fn sio_event_take_ack(event: *const sio_event) -> *mut sio
 /// Frees an event returned by `sio_call`. `sio_event_free(NULL)` does nothing. Never call it on
 /// the borrowed events that callbacks receive.
 ///
-/// Ownership: consumes `event`. Thread: any.
+/// Ownership: consumes `event`. Thread: any. Errors: none.
 #[no_mangle]
 pub unsafe extern "C" fn sio_event_free(event: *mut sio_event) {
     ffi_boundary! {
@@ -174,7 +174,7 @@ pub unsafe extern "C" fn sio_ack_send(
 
 /// Drops the right to answer without answering. `sio_ack_free(NULL)` does nothing.
 ///
-/// Ownership: consumes `ack`. Thread: any.
+/// Ownership: consumes `ack`. Thread: any. Errors: none.
 #[no_mangle]
 pub unsafe extern "C" fn sio_ack_free(ack: *mut sio_ack) {
     ffi_boundary! {

@@ -69,12 +69,7 @@ fn a_restarted_server_gets_the_namespaces_and_the_held_emits_back() {
         r["type"] == "connect" && r["ns"] == "/admin" && r["auth"] == json!({ "token": "secret" })
     });
     server.expect(T, |r| r["type"] == "event" && r["ns"] == "/admin" && r["args"] == json!([49]));
-    let got: Vec<i64> = server
-        .records()
-        .iter()
-        .filter(|r| r["type"] == "event" && r["event"] == "n")
-        .map(|r| r["args"][0].as_i64().unwrap())
-        .collect();
+    let got = server.event_numbers("n");
     assert_eq!(got, (0..50).collect::<Vec<_>>(), "every held emit once, in order");
     emit(root, "echo", r#"["back"]"#);
     rec.expect(T, "echo", |r| matches!(r, Rec::Event { name, .. } if name == "echo"));

@@ -43,12 +43,7 @@ fn exercise(server: &TestServer, transport: sio_transport) {
         assert_eq!(emit(s, "n", &format!("[{i}]")), sio_result::SIO_OK);
     }
     server.expect(T, |r| r["type"] == "event" && r["args"] == json!([99]));
-    let got: Vec<i64> = server
-        .records()
-        .iter()
-        .filter(|r| r["type"] == "event" && r["event"] == "n")
-        .map(|r| r["args"][0].as_i64().unwrap())
-        .collect();
+    let got = server.event_numbers("n");
     assert_eq!(got, (0..100).collect::<Vec<_>>());
     // Binary both ways, with an ack.
     let data = [7u8, 0, 255];
@@ -208,12 +203,7 @@ fn a_failed_upgrade_probe_stays_on_polling_with_nothing_lost() {
     rec.expect(T, "connect", |r| matches!(r, Rec::Connect { .. }));
     server.expect(T, |r| r["type"] == "websocket_refused");
     server.expect(T, |r| r["type"] == "event" && r["args"] == json!([39]));
-    let got: Vec<i64> = server
-        .records()
-        .iter()
-        .filter(|r| r["type"] == "event" && r["event"] == "n")
-        .map(|r| r["args"][0].as_i64().unwrap())
-        .collect();
+    let got = server.event_numbers("n");
     assert_eq!(got, (0..40).collect::<Vec<_>>(), "every emit once, in order");
     emit(s, "echo", r#"["still polling"]"#);
     rec.expect(T, "echo", event("echo"));

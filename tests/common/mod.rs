@@ -257,6 +257,15 @@ impl TestServer {
     pub fn records(&self) -> Vec<Value> {
         self.proc.records()
     }
+
+    /// The first argument (an integer) of every `event` named `name` received so far, in order.
+    pub fn event_numbers(&self, name: &str) -> Vec<i64> {
+        self.records()
+            .iter()
+            .filter(|r| r["type"] == "event" && r["event"] == name)
+            .filter_map(|r| r["args"][0].as_i64())
+            .collect()
+    }
 }
 
 /// A running HTTP proxy, `node tests/server/proxy.js` (the npm package `proxy`): CONNECT

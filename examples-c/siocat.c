@@ -6,19 +6,23 @@
  * Reads one command per line on stdin and prints one JSON object per line on stdout
  * (see usage() below). Threads: main() reads stdin and emits; libsio's dispatch thread
  * runs the callbacks, which print what arrives. Every output line is written and
- * flushed under `out_lock`, so lines of the two threads never interleave.
+ * flushed under `out_lock`, so lines of the two threads never interleave. main() waits for
+ * stdin with poll(), on a pipe too: the reconnect handler writes to it when libsio gives up
+ * reconnecting and closes the client, so that siocat exits without waiting for stdin.
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* getline, strdup */
+#define _POSIX_C_SOURCE 200809L /* strdup, poll, pipe */
 #endif
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sio.h"
 
@@ -42,6 +46,12 @@ static void usage(FILE *to) {
         "  --insecure          accept any TLS certificate, for any host (testing only)\n"
         "  --proxy URL         HTTP proxy, http://[user:password@]host:port; '' for none\n"
         "                      (default: $http_proxy, $https_proxy, $all_proxy, $no_proxy)\n"
+        "  --no-reconnect      do not reconnect when the connection is lost\n"
+        "  --reconnect-delay MS, --reconnect-delay-max MS\n"
+        "                      delay before the first reconnection attempt, doubled after\n"
+        "                      each failed one up to the max (default 1000 and 5000)\n"
+        "  --reconnect-attempts N\n"
+        "                      give up after N failed attempts in a row (default: never)\n"
         "  --help              show this help\n"
         "\n"
         "Commands on stdin, one per line:\n"
@@ -60,6 +70,9 @@ static void usage(FILE *to) {
         "  {\"type\":\"connect_error\",\"ns\":\"/\",\"message\":\"...\",\"data\":...}\n"
         "  {\"type\":\"disconnect\",\"ns\":\"/\",\"reason\":\"...\"}\n"
         "  {\"type\":\"error\",\"message\":\"...\"}\n"
+        "  {\"type\":\"reconnect_attempt\",\"attempt\":1}   (the connection was lost; from 1)\n"
+        "  {\"type\":\"reconnect\",\"attempt\":1}           (then a connect line per namespace)\n"
+        "  {\"type\":\"reconnect_failed\"}   (attempts used up: siocat exits, as at EOF)\n"
         "Binary arguments in args appear as {\"_binary\":\"<base64>\"}.\n"
         "\n"
         "Exit status: 0 after quit, 1 if the first connection fails, 2 on bad usage (or\n"
@@ -422,7 +435,11 @@ static struct {
     size_t count;
     int ever_connected;       /* some namespace connected at least once */
     int pending_calls;        /* calls whose ack callback has not run yet */
-} st = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0, 0};
+    int closed;               /* libsio gave up reconnecting: the client is closed */
+} st = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0, 0, 0};
+
+/* Written to (once) when `closed` is set, to wake main() from its poll() on stdin. */
+static int wake_pipe[2] = {-1, -1};
 
 static void set_state(sio_socket *socket, enum ns_state state) {
     pthread_mutex_lock(&st.lock);
@@ -458,6 +475,32 @@ static void on_disconnect(void *ud, sio_socket *socket, const char *reason) {
     field(&l, "reason", reason);
     finish(&l);
     set_state(socket, LEFT);
+}
+
+/* Reconnection, client-wide (registered before any namespace is joined). A failed attempt
+ * (SIO_RECONNECT_ERROR) prints nothing: the next attempt, or reconnect_failed, follows. */
+static void on_reconnect(void *ud, sio_reconnect_event event, uint32_t attempt, const char *error) {
+    char num[16];
+    struct line l;
+    (void)ud;
+    (void)error;
+    if (event == SIO_RECONNECT_FAILED) {
+        ssize_t n;
+        l = begin("reconnect_failed", NULL);
+        finish(&l);
+        pthread_mutex_lock(&st.lock);
+        st.closed = 1;
+        pthread_cond_broadcast(&st.changed);
+        pthread_mutex_unlock(&st.lock);
+        n = write(wake_pipe[1], "", 1);
+        (void)n; /* cannot fail: the pipe is empty and stays open */
+        return;
+    }
+    if (event != SIO_RECONNECT_ATTEMPT && event != SIO_RECONNECT_SUCCESS) return;
+    l = begin(event == SIO_RECONNECT_ATTEMPT ? "reconnect_attempt" : "reconnect", NULL);
+    snprintf(num, sizeof num, "%lu", (unsigned long)attempt);
+    field_json(&l, "attempt", num);
+    finish(&l);
 }
 
 /* Every event. If the server asked for an ack, answer with the event's own args (and binary
@@ -666,6 +709,61 @@ static void cmd_disconnect(const sio_client *client, char *rest) {
     if (sio_socket_disconnect(s) != SIO_OK) print_error("disconnect: %s", sio_last_error());
 }
 
+/* stdin, read with poll() and read() rather than getline(), so that main() also wakes up when
+ * the client closes (wake_pipe). */
+struct input {
+    char *buf;
+    size_t start, len, cap; /* unread bytes: buf[start..len) */
+    int eof;
+};
+
+/* The next line of stdin, NUL-terminated, in *line (valid until the next call), the lines
+ * getline() would return (the last one may lack its '\n'). `in->buf` must be allocated, with
+ * `in->cap` > 0. Returns 1 with a line, 0 at EOF (or on a read error), -1 if woken through
+ * wake_pipe. */
+static int next_line(struct input *in, char **line) {
+    for (;;) {
+        char *nl = memchr(in->buf + in->start, '\n', in->len - in->start);
+        struct pollfd fds[2];
+        ssize_t n;
+        if (nl != NULL) {
+            *nl = '\0';
+            *line = in->buf + in->start;
+            in->start = (size_t)(nl - in->buf) + 1;
+            return 1;
+        }
+        if (in->eof) return 0;
+        memmove(in->buf, in->buf + in->start, in->len - in->start);
+        in->len -= in->start;
+        in->start = 0;
+        if (in->len + 1 >= in->cap) { /* a byte stays free for the '\n' added at EOF */
+            size_t cap = in->cap * 2;
+            char *p = realloc(in->buf, cap);
+            if (p == NULL) { perror("siocat"); abort(); }
+            in->buf = p;
+            in->cap = cap;
+        }
+        fds[0] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
+        fds[1] = (struct pollfd){wake_pipe[0], POLLIN, 0};
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            perror("siocat: poll");
+            in->eof = 1;
+            continue;
+        }
+        if (fds[1].revents != 0) return -1;
+        if (fds[0].revents == 0) continue;
+        n = read(STDIN_FILENO, in->buf + in->len, in->cap - 1 - in->len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n > 0) {
+            in->len += (size_t)n;
+        } else { /* EOF, or an error: getline() would end there too */
+            in->eof = 1;
+            if (in->len > 0) in->buf[in->len++] = '\n'; /* the last line had none */
+        }
+    }
+}
+
 /* Runs one line; returns 0 on quit. */
 static int run(const sio_client *client, const char *auth, char *line) {
     char *cmd = token(&line);
@@ -687,6 +785,7 @@ static int run(const sio_client *client, const char *auth, char *line) {
 static const char *parse_options(int argc, char **argv, sio_options *opts,
                                  const char **nsps, size_t *n_nsps, const char **auth) {
     const char *url = NULL, *cert = NULL, *key = NULL;
+    long long delay_min = -1, delay_max = -1; /* -1: not given */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         sio_result r = SIO_OK;
@@ -705,6 +804,11 @@ static const char *parse_options(int argc, char **argv, sio_options *opts,
         if (strcmp(a, "--insecure") == 0) { /* the only option without a value */
             v = NULL;
             if ((r = sio_options_set_insecure(opts, 1)) != SIO_OK) goto failed;
+            continue;
+        }
+        if (strcmp(a, "--no-reconnect") == 0) { /* nor this one */
+            v = NULL;
+            if ((r = sio_options_set_reconnection(opts, 0)) != SIO_OK) goto failed;
             continue;
         }
         if (v == NULL) goto bad;
@@ -749,6 +853,13 @@ static const char *parse_options(int argc, char **argv, sio_options *opts,
             key = v;
         } else if (strcmp(a, "--proxy") == 0) {
             r = sio_options_set_proxy(opts, v); /* "": no proxy; checked by sio_connect */
+        } else if (strcmp(a, "--reconnect-delay") == 0) {
+            if (!parse_num(v, 0, UINT32_MAX, &delay_min)) goto bad; /* set with the max, below */
+        } else if (strcmp(a, "--reconnect-delay-max") == 0) {
+            if (!parse_num(v, 0, UINT32_MAX, &delay_max)) goto bad;
+        } else if (strcmp(a, "--reconnect-attempts") == 0) {
+            if (!parse_num(v, 1, UINT32_MAX, &n)) goto bad;
+            r = sio_options_set_reconnection_attempts(opts, (uint32_t)n);
         } else {
             goto bad;
         }
@@ -770,6 +881,23 @@ static const char *parse_options(int argc, char **argv, sio_options *opts,
         sio_options_free(opts);
         exit(2);
     }
+    if (delay_min >= 0 || delay_max >= 0) {
+        if (delay_min < 0) delay_min = 1000; /* libsio's defaults */
+        if (delay_max < 0) delay_max = 5000;
+        if (delay_min > delay_max) {
+            fprintf(stderr, "siocat: --reconnect-delay %lld is more than --reconnect-delay-max %lld\n",
+                    delay_min, delay_max);
+            usage(stderr);
+            sio_options_free(opts);
+            exit(2);
+        }
+        if (sio_options_set_reconnection_delay(opts, (uint32_t)delay_min, (uint32_t)delay_max) != SIO_OK) {
+            fprintf(stderr, "siocat: --reconnect-delay %lld --reconnect-delay-max %lld: %s\n", delay_min,
+                    delay_max, sio_last_error());
+            sio_options_free(opts);
+            exit(2);
+        }
+    }
     if (cert != NULL && sio_options_set_client_cert(opts, cert, key) != SIO_OK) {
         fprintf(stderr, "siocat: --cert %s --key %s: %s\n", cert, key, sio_last_error());
         sio_options_free(opts);
@@ -789,42 +917,53 @@ int main(int argc, char **argv) {
     const char *auth = NULL, *url;
     sio_options *opts = sio_options_new();
     sio_client *client;
-    char *line = NULL;
-    size_t cap = 0;
+    struct input in = {NULL, 0, 0, 0, 0};
+    char *line;
     int quit = 0, status = 0;
 
     if (nsps == NULL || opts == NULL) { perror("siocat"); return 1; }
     url = parse_options(argc, argv, opts, nsps, &n_nsps, &auth);
+    if (pipe(wake_pipe) != 0 || (in.buf = malloc(in.cap = 4096)) == NULL) {
+        perror("siocat");
+        sio_options_free(opts);
+        free(nsps);
+        return 1;
+    }
     if (sio_connect(url, opts, &client) != SIO_OK) {
         fprintf(stderr, "siocat: %s: %s\n", url, sio_last_error());
         sio_options_free(opts);
         free(nsps);
+        free(in.buf);
         return 2;
     }
     sio_options_free(opts); /* the client keeps a copy */
+    /* Before any namespace is joined (which opens the connection); no finalizer needed. */
+    if (sio_on_reconnect(client, on_reconnect, NULL, NULL) != SIO_OK)
+        print_error("reconnect handler: %s", sio_last_error());
 
-    /* Join every namespace (NULL: the URL's), then wait until each is connected or failed. */
+    /* Join every namespace (NULL: the URL's), then wait until each is connected or failed
+     * (or the client closed: a namespace may then stay joining). */
     if (n_nsps == 0) nsps[n_nsps++] = NULL;
     for (i = 0; i < n_nsps; i++) join(client, nsps[i], auth);
     free(nsps);
     pthread_mutex_lock(&st.lock);
     for (;;) {
         for (i = 0; i < st.count && st.list[i].state != JOINING; i++) {}
-        if (i == st.count) break;
+        if (i == st.count || st.closed) break;
         pthread_cond_wait(&st.changed, &st.lock);
     }
     if (!st.ever_connected) status = 1; /* the first connection failed */
     pthread_mutex_unlock(&st.lock);
 
-    /* Commands until quit or EOF. */
-    while (status == 0 && !quit && getline(&line, &cap, stdin) != -1) {
+    /* Commands until quit, EOF or the client's closing (reconnect_failed). */
+    while (status == 0 && !quit && next_line(&in, &line) > 0) {
         line[strcspn(line, "\r\n")] = '\0';
         quit = !run(client, auth, line);
     }
-    free(line);
-    if (!quit) { /* EOF: let pending calls get their ack or time out */
+    free(in.buf);
+    if (!quit) { /* EOF: let pending calls get their ack or time out (none can once closed) */
         pthread_mutex_lock(&st.lock);
-        while (st.pending_calls > 0) pthread_cond_wait(&st.changed, &st.lock);
+        while (st.pending_calls > 0 && !st.closed) pthread_cond_wait(&st.changed, &st.lock);
         pthread_mutex_unlock(&st.lock);
     }
 
@@ -833,5 +972,7 @@ int main(int argc, char **argv) {
     sio_wait(client, 5000);
     sio_client_free(client); /* runs the callbacks of calls still pending, with SIO_ERR_CLOSED */
     free(st.list);
+    close(wake_pipe[0]);
+    close(wake_pipe[1]);
     return status;
 }

@@ -1,6 +1,7 @@
 //! The C example `examples-c/siocat`, run as a program against `tests/server/server.js`:
 //! its command-line interface (stdin commands, JSON lines on stdout, exit status), TLS options
-//! (with certificates made by `rcgen`) and proxy option (through `tests/server/proxy.js`).
+//! (with certificates made by `rcgen`), proxy option (through `tests/server/proxy.js`) and
+//! reconnection options (the server killed and started again on its port).
 //!
 //! Build it first: `cargo build && make -C examples-c`.
 
@@ -11,17 +12,19 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::certs::certs;
 use common::{TestProxy, TestServer};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use serde_json::{json, Value};
 
 /// Upper bound for anything to happen; tests normally take far less. Runs under a
 /// `SIOCAT_RUNNER` (valgrind) get more time.
 static T: std::sync::LazyLock<Duration> = std::sync::LazyLock::new(|| {
-    Duration::from_secs(if std::env::var_os("SIOCAT_RUNNER").is_some() { 30 } else { 5 })
+    // Sanitizer builds ($SIOCAT) and valgrind ($SIOCAT_RUNNER) are slower, more so on a busy
+    // machine; a test only waits as long as it needs to.
+    let slow = std::env::var_os("SIOCAT_RUNNER").is_some() || std::env::var_os("SIOCAT").is_some();
+    Duration::from_secs(if slow { 30 } else { 10 })
 });
 
 /// The siocat binary: `examples-c/build/siocat`, or `$SIOCAT` (e.g. a sanitizer build).
@@ -155,6 +158,25 @@ impl Siocat {
                 panic!("siocat did not exit within {T:?}");
             }
             std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Every line siocat printed (matched or not), reading until its stdout closes: call it
+    /// once siocat has exited.
+    #[track_caller]
+    fn all_lines(&mut self) -> Vec<Value> {
+        let deadline = Instant::now() + *T;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(Ok(line)) => {
+                    self.all.push(line.clone());
+                    self.unmatched.push(line);
+                }
+                Ok(Err(line)) => panic!("siocat printed a line that is not JSON: {line:?}"),
+                Err(RecvTimeoutError::Disconnected) => return self.all.clone(),
+                Err(RecvTimeoutError::Timeout) => panic!("siocat's stdout did not close within {T:?}"),
+            }
         }
     }
 
@@ -683,50 +705,6 @@ fn base64(bytes: &[u8]) -> String {
 
 // ---- TLS: --cacert, --cert/--key, --insecure ----
 
-/// PEM files in a directory of their own (one per test process).
-struct Certs {
-    ca: PathBuf,
-    /// For `127.0.0.1` (IP SAN) and `localhost`, signed by the CA.
-    server_cert: PathBuf,
-    server_key: PathBuf,
-    /// A client certificate signed by the CA.
-    client_cert: PathBuf,
-    client_key: PathBuf,
-}
-
-fn certs() -> &'static Certs {
-    static CERTS: OnceLock<Certs> = OnceLock::new();
-    CERTS.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("siocat-tls-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let write = |name: &str, pem: String| {
-            let path = dir.join(name);
-            std::fs::write(&path, pem).unwrap();
-            path
-        };
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(DnType::CommonName, "siocat test CA");
-        let ca_key = KeyPair::generate().unwrap();
-        let ca = write("ca.pem", ca_params.self_signed(&ca_key).unwrap().pem());
-        let issuer = Issuer::new(ca_params, ca_key);
-        let leaf = |names: &[&str], cn: &str, file: &str| {
-            let mut params =
-                CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
-            params.distinguished_name.push(DnType::CommonName, cn);
-            let key = KeyPair::generate().unwrap();
-            let cert = params.signed_by(&key, &issuer).unwrap();
-            (
-                write(&format!("{file}.pem"), cert.pem()),
-                write(&format!("{file}-key.pem"), key.serialize_pem()),
-            )
-        };
-        let (server_cert, server_key) = leaf(&["127.0.0.1", "localhost"], "127.0.0.1", "server");
-        let (client_cert, client_key) = leaf(&[], "siocat test client", "client");
-        Certs { ca, server_cert, server_key, client_cert, client_key }
-    })
-}
-
 fn path(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
@@ -1015,5 +993,171 @@ fn bad_proxy_url_exits_2() {
         let (status, stderr) = run_to_exit(&["--proxy", proxy]);
         assert_eq!(status.code(), Some(2), "{proxy:?}: {status}, stderr: {stderr}");
         assert!(stderr.contains("siocat: http://127.0.0.1:9: "), "{proxy:?}: {stderr}");
+    }
+}
+
+// ---- Reconnection: --no-reconnect, --reconnect-delay(-max), --reconnect-attempts ----
+
+/// Fast reconnection attempts, for the tests.
+const FAST: [&str; 4] = ["--reconnect-delay", "50", "--reconnect-delay-max", "200"];
+
+/// The lines about the connection's life (connect, disconnect, reconnect_*), in order.
+fn lifecycle(lines: &[Value]) -> Vec<Value> {
+    lines
+        .iter()
+        .filter(|l| {
+            let t = l["type"].as_str().unwrap_or_default();
+            t == "connect" || t == "disconnect" || t.starts_with("reconnect")
+        })
+        .cloned()
+        .collect()
+}
+
+fn is_reconnect_line(l: &Value) -> bool {
+    l["type"].as_str().is_some_and(|t| t.starts_with("reconnect"))
+}
+
+#[test]
+fn reconnects_to_a_restarted_server_and_sends_what_was_typed_meanwhile() {
+    let server = TestServer::start(&[]);
+    let port = server.port().to_string();
+    let mut cat = Siocat::start(&server.url(), &FAST);
+    let first = cat.expect("connect on /", is("connect", "/"));
+
+    drop(server); // killed
+    let line = cat.expect("disconnect", is("disconnect", "/"));
+    assert_eq!(line["reason"], "transport close", "{line}");
+    cat.expect("attempt 1", |l| l["type"] == "reconnect_attempt" && l["attempt"] == 1);
+    // Typed while the server is down: held by libsio, sent after the reconnection.
+    cat.send("emit / echo [1]");
+    cat.expect("attempt 2", |l| l["type"] == "reconnect_attempt" && l["attempt"] == 2);
+    let server = TestServer::start(&["--port", &port]);
+
+    let reconnect = cat.expect("reconnect", is("reconnect", ""));
+    let n = reconnect["attempt"].as_u64().unwrap_or_default();
+    assert!(n >= 2, "{reconnect}");
+    assert_eq!(reconnect.as_object().map(|o| o.len()), Some(2), "{reconnect}");
+    let second = cat.expect("connect on / again", is("connect", "/"));
+    let seen = server.expect(*T, |r| r["type"] == "connect" && r["ns"] == "/");
+    assert_eq!(second["sid"], seen["sid"], "the restarted server's session");
+    assert_ne!(second["sid"], first["sid"]);
+    let echo = cat.expect("echo", is_event("/", "echo"));
+    assert_eq!(echo["args"], json!([1]));
+    server.expect(*T, |r| r["type"] == "event" && r["event"] == "echo" && r["args"] == json!([1]));
+
+    // In order: disconnect, attempts 1..=n, reconnect n, connect (exactly these lines).
+    let mut expected = vec![first, json!({ "type": "disconnect", "ns": "/", "reason": "transport close" })];
+    expected.extend((1..=n).map(|i| json!({ "type": "reconnect_attempt", "attempt": i })));
+    expected.push(json!({ "type": "reconnect", "attempt": n }));
+    expected.push(second);
+    assert_eq!(lifecycle(&cat.all), expected);
+
+    echo_works(&server, &mut cat, 2);
+    cat.eof_exits_zero();
+    let echoes = server.records().iter().filter(|r| r["type"] == "event" && r["event"] == "echo").count();
+    assert_eq!(echoes, 2, "the held emit arrived once: {:?}", server.records());
+}
+
+#[test]
+fn reconnect_attempts_run_out_and_siocat_exits_zero() {
+    let server = TestServer::start(&[]);
+    let args = [&FAST[..], &["--reconnect-attempts", "2"]].concat();
+    let mut cat = Siocat::start(&server.url(), &args);
+    let first = cat.expect("connect on /", is("connect", "/"));
+    drop(server); // never comes back
+    cat.expect("disconnect", is("disconnect", "/"));
+    // A call made meanwhile cannot be answered: siocat does not wait for its long timeout.
+    cat.send("call / ack [1] 60000");
+    cat.expect("reconnect_failed", is("reconnect_failed", ""));
+    // Stdin is still open: siocat exits by itself, as at EOF.
+    let status = cat.wait();
+    assert!(status.success(), "siocat must exit 0 after reconnect_failed, got {status}");
+    let lines = cat.all_lines();
+    assert_eq!(
+        lifecycle(&lines),
+        vec![
+            first,
+            json!({ "type": "disconnect", "ns": "/", "reason": "transport close" }),
+            json!({ "type": "reconnect_attempt", "attempt": 1 }),
+            json!({ "type": "reconnect_attempt", "attempt": 2 }),
+            json!({ "type": "reconnect_failed" }),
+        ]
+    );
+    // The call ended with an error line (the client closed), not an ack.
+    let error = cat.expect("error for the call", |l| l["type"] == "error");
+    assert!(error["message"].as_str().is_some_and(|m| m.contains("ack")), "{error}");
+    assert!(!lines.iter().any(|l| l["type"] == "ack" || l["type"] == "ack_timeout"), "{lines:?}");
+}
+
+#[test]
+fn no_reconnect_prints_the_disconnect_and_nothing_more() {
+    let server = TestServer::start(&[]);
+    let args = [&["--no-reconnect"][..], &FAST].concat();
+    let mut cat = Siocat::start(&server.url(), &args);
+    cat.expect("connect on /", is("connect", "/"));
+    drop(server);
+    let line = cat.expect("disconnect", is("disconnect", "/"));
+    assert_eq!(line["reason"], "transport close", "{line}");
+    // Attempts would start within 100 ms; siocat keeps running until stdin ends.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(cat.child.try_wait().expect("try_wait").is_none(), "siocat exited before EOF");
+    cat.eof_exits_zero();
+    let lines = cat.all_lines();
+    assert!(!lines.iter().any(is_reconnect_line), "{lines:?}");
+}
+
+#[test]
+fn bad_reconnection_values_exit_2() {
+    for args in [
+        &["--reconnect-delay", "x"][..],
+        &["--reconnect-delay", "-1"],
+        &["--reconnect-delay", "1.5"],
+        &["--reconnect-delay", ""],
+        &["--reconnect-delay", "4294967296"],
+        &["--reconnect-delay"],
+        &["--reconnect-delay-max", "ms"],
+        &["--reconnect-delay-max"],
+        &["--reconnect-delay", "300", "--reconnect-delay-max", "200"],
+        &["--reconnect-delay", "6000"],    // more than the default max, 5000
+        &["--reconnect-delay-max", "999"], // less than the default delay, 1000
+        &["--reconnect-attempts", "0"],
+        &["--reconnect-attempts", "-1"],
+        &["--reconnect-attempts", "two"],
+        &["--reconnect-attempts", "4294967296"],
+        &["--reconnect-attempts", ""],
+        &["--reconnect-attempts"],
+        &["--no-reconnect", "yes"], // takes no value: "yes" is a second URL
+    ] {
+        let (status, stderr) = run_to_exit(args);
+        assert_eq!(status.code(), Some(2), "{args:?}: {status}, stderr: {stderr}");
+        assert!(stderr.contains("usage: siocat"), "{args:?}: {stderr}");
+    }
+    // Good values: the first connection fails (nobody listens), status 1.
+    for args in [
+        &["--no-reconnect"][..],
+        &["--reconnect-delay", "0", "--reconnect-delay-max", "0", "--reconnect-attempts", "1"],
+        &["--reconnect-delay", "5000"],
+        &["--reconnect-delay-max", "1000", "--reconnect-attempts", "4294967295"],
+    ] {
+        let (status, stderr) = run_to_exit(args);
+        assert_eq!(status.code(), Some(1), "{args:?}: {status}, stderr: {stderr}");
+    }
+}
+
+#[test]
+fn help_lists_reconnection_options_and_lines() {
+    let out = siocat_command().arg("--help").output().expect("run siocat --help");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for word in [
+        "--no-reconnect",
+        "--reconnect-delay MS",
+        "--reconnect-delay-max MS",
+        "--reconnect-attempts N",
+        "\"reconnect_attempt\"",
+        "\"reconnect\"",
+        "\"reconnect_failed\"",
+    ] {
+        assert!(help.contains(word), "--help does not mention {word}:\n{help}");
     }
 }

@@ -4,64 +4,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
 use common::capi::*;
+use common::certs::certs;
 use common::TestServer;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use serde_json::json;
 use sio::ffi::*;
-
-/// PEM files in a directory of their own (one per test process).
-struct Certs {
-    ca: PathBuf,
-    /// For `127.0.0.1` (IP SAN) and `localhost`, signed by the CA.
-    server_cert: PathBuf,
-    server_key: PathBuf,
-    /// For `example.test` only, signed by the CA.
-    other_cert: PathBuf,
-    other_key: PathBuf,
-    /// A client certificate signed by the CA.
-    client_cert: PathBuf,
-    client_key: PathBuf,
-}
-
-fn certs() -> &'static Certs {
-    static CERTS: OnceLock<Certs> = OnceLock::new();
-    CERTS.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("tls-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let write = |name: &str, pem: String| {
-            let path = dir.join(name);
-            std::fs::write(&path, pem).unwrap();
-            path
-        };
-
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(DnType::CommonName, "libsio test CA");
-        let ca_key = KeyPair::generate().unwrap();
-        let ca = write("ca.pem", ca_params.self_signed(&ca_key).unwrap().pem());
-        let issuer = Issuer::new(ca_params, ca_key);
-
-        let leaf = |names: &[&str], cn: &str, file: &str| {
-            let mut params =
-                CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
-            params.distinguished_name.push(DnType::CommonName, cn);
-            let key = KeyPair::generate().unwrap();
-            let cert = params.signed_by(&key, &issuer).unwrap();
-            (
-                write(&format!("{file}.pem"), cert.pem()),
-                write(&format!("{file}-key.pem"), key.serialize_pem()),
-            )
-        };
-        let (server_cert, server_key) = leaf(&["127.0.0.1", "localhost"], "127.0.0.1", "server");
-        let (other_cert, other_key) = leaf(&["example.test"], "example.test", "other");
-        let (client_cert, client_key) = leaf(&[], "libsio test client", "client");
-        Certs { ca, server_cert, server_key, other_cert, other_key, client_cert, client_key }
-    })
-}
 
 /// Options built through the C ABI; freed on drop.
 struct Opts(*mut sio_options);

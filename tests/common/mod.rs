@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub mod capi;
+pub mod certs;
 
 /// How long the server may take to print its `listening` record.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);

@@ -385,6 +385,15 @@ enum sio_result sio_options_set_reconnection_delay(struct sio_options *opts,
 enum sio_result sio_options_set_randomization_factor(struct sio_options *opts, double factor);
 
 /**
+ * Sets the default time an emit with ack (`sio_emit_with_ack`, `sio_call`) waits for the reply
+ * when it is given a negative timeout; 0 (the default) means no limit. The reply's callback
+ * then gets `SIO_ERR_TIMEOUT`, and an emit still held for a disconnected namespace is dropped.
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+ */
+enum sio_result sio_options_set_ack_timeout(struct sio_options *opts, uint32_t timeout_ms);
+
+/**
  * Sets the handler told about reconnection (NULL removes it), replacing any earlier one.
  *
  * Ownership: `userdata` is the caller's, passed to `callback`; `free_userdata` (may be NULL)
@@ -644,8 +653,8 @@ enum sio_result sio_emit(const struct sio_socket *socket,
 /**
  * Emits like `sio_emit` (same arguments and buffers) and asks the server for an
  * acknowledgement. `callback` runs once on
- * the dispatch thread with the reply, or with `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: no
- * limit), `SIO_ERR_DISCONNECTED` if the namespace left before the reply, or `SIO_ERR_CLOSED`
+ * the dispatch thread with the reply, or with `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: the
+ * client's default, `sio_options_set_ack_timeout`, which is no limit unless set), `SIO_ERR_DISCONNECTED` if the namespace left before the reply, or `SIO_ERR_CLOSED`
  * during `sio_client_free`. If this call fails, `callback` is never called.
  *
  * Ownership: arguments are copied; `userdata` is the caller's, passed back to `callback`.
@@ -662,7 +671,7 @@ enum sio_result sio_emit_with_ack(const struct sio_socket *socket,
 
 /**
  * Emits with an acknowledgement and blocks until the reply comes (or `timeout_ms` passes;
- * negative: no limit). On success `*reply` is the reply event: its args are the ack's
+ * negative: the client's default, `sio_options_set_ack_timeout`, which is no limit unless set). On success `*reply` is the reply event: its args are the ack's
  * arguments.
  *
  * Ownership: `*reply` is owned by the caller, free it with `sio_event_free`; written only on

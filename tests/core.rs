@@ -713,3 +713,38 @@ fn binary_arguments_both_ways_through_the_c_abi() {
     let r = unsafe { sio_emit(s, cs("echo").as_ptr(), cs("[]").as_ptr(), std::ptr::null(), 2) };
     assert_eq!(r, sio_result::SIO_ERR_NULL);
 }
+
+#[test]
+fn the_default_ack_timeout_applies_to_emits_without_their_own() {
+    let server = TestServer::start(&[]);
+    // Without a default, a negative timeout means none: the reply still comes.
+    let rec = Recorder::new(AckMode::Echo);
+    let client = Client::connect(&server.url());
+    let s = client.join(&rec, "/", None);
+    let mut reply = std::ptr::null_mut();
+    let r =
+        unsafe { sio_call(s, cs("ack").as_ptr(), cs("[3]").as_ptr(), std::ptr::null(), 0, -1, &mut reply) };
+    assert_eq!(r, sio_result::SIO_OK, "{}", last_error());
+    unsafe { sio_event_free(reply) };
+
+    let opts = sio_options_new();
+    unsafe { assert_eq!(sio_options_set_ack_timeout(opts, 200), sio_result::SIO_OK) };
+    let client = Client::connect_with(&server.url(), opts);
+    unsafe { sio_options_free(opts) };
+    let rec = Recorder::new(AckMode::Echo);
+    let s = client.join(&rec, "/", None);
+    let started = std::time::Instant::now();
+    assert_eq!(rec.emit_with_ack(s, "never", "[]", -1, "default"), sio_result::SIO_OK);
+    let r = rec.expect(T, "timeout", |r| matches!(r, Rec::Ack { tag, .. } if tag == "default"));
+    assert_eq!(r, Rec::Ack { tag: "default".into(), status: sio_result::SIO_ERR_TIMEOUT, args: None });
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let mut reply = std::ptr::null_mut();
+    let r =
+        unsafe { sio_call(s, cs("never").as_ptr(), std::ptr::null(), std::ptr::null(), 0, -1, &mut reply) };
+    assert_eq!(r, sio_result::SIO_ERR_TIMEOUT);
+    // A timeout of its own wins over the default.
+    let r =
+        unsafe { sio_call(s, cs("ack").as_ptr(), cs("[4]").as_ptr(), std::ptr::null(), 0, 5000, &mut reply) };
+    assert_eq!(r, sio_result::SIO_OK);
+    unsafe { sio_event_free(reply) };
+}

@@ -224,7 +224,7 @@ impl Socket {
         event: &str,
         args: &str,
         buffers: Vec<Vec<u8>>,
-        timeout: Duration,
+        timeout: Option<Duration>,
     ) -> Result<Event, Error> {
         if self.shared.on_dispatch_thread() {
             return Err(Error::InCallback("a blocking call"));
@@ -235,7 +235,7 @@ impl Socket {
             *filler.0.lock() = Some(r);
             filler.1.notify_one();
         });
-        self.emit_acked(event, args, buffers, Some(timeout), AckTarget::Direct(done))?;
+        self.emit_acked(event, args, buffers, timeout, AckTarget::Direct(done))?;
         let mut result = slot.0.lock();
         while result.is_none() {
             slot.1.wait(&mut result);
@@ -253,7 +253,10 @@ impl Socket {
     ) -> Result<(), Error> {
         let id = self.next_ack_id.fetch_add(1, Ordering::Relaxed);
         let packet = self.event_packet(event, args, buffers, Some(id))?;
-        let pending = PendingAck { deadline: timeout.map(|t| Instant::now() + t), target };
+        // Without a timeout of its own, the client's default applies (none unless set).
+        let timeout = timeout.or(self.shared.options.ack_timeout);
+        // A timeout too far away to represent is no timeout.
+        let pending = PendingAck { deadline: timeout.and_then(|t| Instant::now().checked_add(t)), target };
         self.shared.send(Command::Emit { ns: self.index, packet, ack: Some((id, pending)) })
     }
 

@@ -73,6 +73,9 @@ pub struct Options {
     pub reconnection_delay_max: Duration,
     /// Jitter applied to each delay (0 to 1; 0: none).
     pub randomization_factor: f64,
+    /// How long an emit with ack waits for the reply when it gives no timeout of its own
+    /// (`None`: as long as the namespace stays connected).
+    pub ack_timeout: Option<Duration>,
 }
 
 impl Default for Options {
@@ -90,6 +93,7 @@ impl Default for Options {
             reconnection_delay: Duration::from_millis(1000),
             reconnection_delay_max: Duration::from_millis(5000),
             randomization_factor: 0.5,
+            ack_timeout: None,
             tls: TlsOptions::default(),
         }
     }

@@ -290,6 +290,22 @@ pub unsafe extern "C" fn sio_options_set_randomization_factor(
     }
 }
 
+/// Sets the default time an emit with ack (`sio_emit_with_ack`, `sio_call`) waits for the reply
+/// when it is given a negative timeout; 0 (the default) means no limit. The reply's callback
+/// then gets `SIO_ERR_TIMEOUT`, and an emit still held for a disconnected namespace is dropped.
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_ack_timeout(opts: *mut sio_options, timeout_ms: u32) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`.
+        to_code(unsafe { with_options(opts, |o| {
+            o.ack_timeout = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms.into()));
+            Ok(())
+        }) })
+    }
+}
+
 /// What a reconnect handler is told (`sio_on_reconnect`).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -134,8 +134,8 @@ pub unsafe extern "C" fn sio_emit(
 
 /// Emits like `sio_emit` (same arguments and buffers) and asks the server for an
 /// acknowledgement. `callback` runs once on
-/// the dispatch thread with the reply, or with `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: no
-/// limit), `SIO_ERR_DISCONNECTED` if the namespace left before the reply, or `SIO_ERR_CLOSED`
+/// the dispatch thread with the reply, or with `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: the
+/// client's default, `sio_options_set_ack_timeout`, which is no limit unless set), `SIO_ERR_DISCONNECTED` if the namespace left before the reply, or `SIO_ERR_CLOSED`
 /// during `sio_client_free`. If this call fails, `callback` is never called.
 ///
 /// Ownership: arguments are copied; `userdata` is the caller's, passed back to `callback`.
@@ -174,7 +174,7 @@ pub unsafe extern "C" fn sio_emit_with_ack(
 }
 
 /// Emits with an acknowledgement and blocks until the reply comes (or `timeout_ms` passes;
-/// negative: no limit). On success `*reply` is the reply event: its args are the ack's
+/// negative: the client's default, `sio_options_set_ack_timeout`, which is no limit unless set). On success `*reply` is the reply event: its args are the ack's
 /// arguments.
 ///
 /// Ownership: `*reply` is owned by the caller, free it with `sio_event_free`; written only on
@@ -201,7 +201,7 @@ pub unsafe extern "C" fn sio_call(
             if reply.is_null() {
                 return Err(Failure::new(sio_result::SIO_ERR_NULL, "reply is NULL"));
             }
-            let timeout = timeout_arg(timeout_ms).unwrap_or(Duration::MAX);
+            let timeout = timeout_arg(timeout_ms);
             let ev: Event = socket.call(event, args, buffers, timeout)?;
             // SAFETY: `reply` is non-NULL and writable per the contract.
             unsafe { *reply = Box::into_raw(Box::new(ev)).cast() };

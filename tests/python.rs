@@ -301,12 +301,20 @@ fn server_close_and_kick_are_reported_over_each_transport() {
         assert_eq!(unsafe { sio_client_close(c.ptr) }, sio_result::SIO_OK);
         assert_eq!(c.wait(5000), sio_result::SIO_OK);
     }
-    let reasons: Vec<_> = server
-        .records()
-        .into_iter()
-        .filter(|r| r["type"] == "disconnect")
-        .map(|r| r["reason"].clone())
-        .collect();
+    // The server's record of our last close may still be on its way.
+    let reasons = || -> Vec<_> {
+        server
+            .records()
+            .into_iter()
+            .filter(|r| r["type"] == "disconnect")
+            .map(|r| r["reason"].clone())
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + T;
+    while reasons().len() < 9 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let reasons = reasons();
     // Per transport: kick, close (both "server disconnect"), then our close of the reconnected
     // session ("client disconnect").
     let per_transport = [json!("server disconnect"), json!("server disconnect"), json!("client disconnect")];

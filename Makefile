@@ -9,7 +9,7 @@
 # Needs: a Rust toolchain, a C compiler (and g++ for the header check), Node.js with npm,
 # Python 3 with pip, valgrind.
 
-.PHONY: demo test deps header-check clean
+.PHONY: demo test deps header-check symbols-check clean
 
 NODE_DEPS := tests/server/node_modules/.package-lock.json
 PYTHON ?= python3
@@ -34,13 +34,19 @@ test: deps
 	cargo build
 	$(MAKE) -s -C examples-c all static
 	cargo test
-	$(MAKE) header-check
+	$(MAKE) header-check symbols-check
 	scripts/check-examples.sh
 
 header-check:
 	cc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only tests/c/header_check.c
 	g++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only -x c++ tests/c/header_check.c
 	@echo "header-check: include/sio.h compiles as C99 and C++17"
+
+# The shared library exports the C API and nothing else.
+symbols-check:
+	@others=$$(nm -D --defined-only target/debug/libsio.so | awk '{print $$3}' | grep -v '^sio_' || true); \
+	if [ -n "$$others" ]; then echo "libsio.so exports non-sio_ symbols:"; echo "$$others"; exit 1; fi
+	@echo "symbols-check: libsio.so exports $$(nm -D --defined-only target/debug/libsio.so | grep -c ' T sio_') sio_* functions and nothing else"
 
 clean:
 	cargo clean

@@ -652,10 +652,10 @@ enum sio_result sio_emit(const struct sio_socket *socket,
 
 /**
  * Emits like `sio_emit` (same arguments and buffers) and asks the server for an
- * acknowledgement. `callback` runs once on
- * the dispatch thread with the reply, or with `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: the
- * client's default, `sio_options_set_ack_timeout`, which is no limit unless set), `SIO_ERR_DISCONNECTED` if the namespace left before the reply, or `SIO_ERR_CLOSED`
- * during `sio_client_free`. If this call fails, `callback` is never called.
+ * acknowledgement. `callback` runs once on the dispatch thread with the reply, or with
+ * `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: the client's default,
+ * `sio_options_set_ack_timeout`, which is no limit unless set), `SIO_ERR_DISCONNECTED` if the
+ * namespace left before the reply, or `SIO_ERR_CLOSED` during `sio_client_free`. If this call fails, `callback` is never called.
  *
  * Ownership: arguments are copied; `userdata` is the caller's, passed back to `callback`.
  * Thread: any, including callbacks. Errors: as `sio_emit`.
@@ -671,8 +671,8 @@ enum sio_result sio_emit_with_ack(const struct sio_socket *socket,
 
 /**
  * Emits with an acknowledgement and blocks until the reply comes (or `timeout_ms` passes;
- * negative: the client's default, `sio_options_set_ack_timeout`, which is no limit unless set). On success `*reply` is the reply event: its args are the ack's
- * arguments.
+ * negative: the client's default, `sio_options_set_ack_timeout`, which is no limit unless set).
+ * On success `*reply` is the reply event: its args are the ack's arguments.
  *
  * Ownership: `*reply` is owned by the caller, free it with `sio_event_free`; written only on
  * success. Thread: any but the dispatch thread. Errors: as `sio_emit`, plus `SIO_ERR_TIMEOUT`,

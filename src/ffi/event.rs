@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use super::error::{to_code, Failure};
 use super::socket::{sio_socket, to_c};
-use super::{buffers_arg, ffi_boundary, obj_arg, opt_str_arg, sio_buffer, sio_result};
+use super::{ffi_boundary, obj_arg, payload_args, sio_buffer, sio_result};
 use crate::client::{Event, Responder};
 
 /// An event from the server, or the reply to an emit with ack (named `""`). Borrowed in
@@ -159,8 +159,7 @@ pub unsafe extern "C" fn sio_ack_send(
                 return Err(Failure::new(sio_result::SIO_ERR_NULL, "ack is NULL"));
             }
             // SAFETY: caller contract.
-            let args = unsafe { opt_str_arg(args_json, "args_json") }?.unwrap_or("[]");
-            let buffers = unsafe { buffers_arg(buffers, count) }?;
+            let (args, buffers) = unsafe { payload_args(args_json, buffers, count) }?;
             // SAFETY: `ack` is non-NULL and came from `sio_event_take_ack`.
             let responder = unsafe { &(*ack).inner };
             let packet = responder.packet(args, buffers)?;

@@ -99,6 +99,21 @@ pub(crate) unsafe fn buffers_arg(buffers: *const sio_buffer, count: usize) -> Re
         .collect()
 }
 
+/// The arguments of a packet the caller sends: a JSON array (NULL: none) and its buffers.
+///
+/// # Safety
+/// As [`str_arg`] and [`buffers_arg`].
+pub(crate) unsafe fn payload_args<'a>(
+    args_json: *const c_char,
+    buffers: *const sio_buffer,
+    count: usize,
+) -> Result<(&'a str, Vec<Vec<u8>>), Failure> {
+    // SAFETY: forwarded caller contract.
+    let args = unsafe { opt_str_arg(args_json, "args_json") }?.unwrap_or("[]");
+    // SAFETY: forwarded caller contract.
+    Ok((args, unsafe { buffers_arg(buffers, count) }?))
+}
+
 /// The host's user data and its optional finalizer, called exactly once when dropped.
 pub(crate) struct Userdata {
     ptr: *mut c_void,

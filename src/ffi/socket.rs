@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use super::error::{to_code, Failure};
 use super::event::{event_to_c, sio_event};
-use super::{
-    buffers_arg, cstring, ffi_boundary, opt_str_arg, sio_buffer, sio_free_cb, sio_result, str_arg, Userdata,
-};
+use super::{cstring, ffi_boundary, payload_args, sio_buffer, sio_free_cb, sio_result, str_arg, Userdata};
 use crate::client::{AckResult, ConnectErrorHandler, ConnectHandler, Event, EventHandler};
 use crate::{socketio, Socket};
 
@@ -125,18 +123,17 @@ pub unsafe extern "C" fn sio_emit(
             // SAFETY: caller contract.
             let socket = unsafe { socket_arg(socket) }?;
             let event = unsafe { str_arg(event, "event") }?;
-            let args = unsafe { opt_str_arg(args_json, "args_json") }?.unwrap_or("[]");
-            let buffers = unsafe { buffers_arg(buffers, count) }?;
+            let (args, buffers) = unsafe { payload_args(args_json, buffers, count) }?;
             Ok(socket.emit(event, args, buffers)?)
         })())
     }
 }
 
 /// Emits like `sio_emit` (same arguments and buffers) and asks the server for an
-/// acknowledgement. `callback` runs once on
-/// the dispatch thread with the reply, or with `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: the
-/// client's default, `sio_options_set_ack_timeout`, which is no limit unless set), `SIO_ERR_DISCONNECTED` if the namespace left before the reply, or `SIO_ERR_CLOSED`
-/// during `sio_client_free`. If this call fails, `callback` is never called.
+/// acknowledgement. `callback` runs once on the dispatch thread with the reply, or with
+/// `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: the client's default,
+/// `sio_options_set_ack_timeout`, which is no limit unless set), `SIO_ERR_DISCONNECTED` if the
+/// namespace left before the reply, or `SIO_ERR_CLOSED` during `sio_client_free`. If this call fails, `callback` is never called.
 ///
 /// Ownership: arguments are copied; `userdata` is the caller's, passed back to `callback`.
 /// Thread: any, including callbacks. Errors: as `sio_emit`.
@@ -156,8 +153,7 @@ pub unsafe extern "C" fn sio_emit_with_ack(
             // SAFETY: caller contract.
             let socket = unsafe { socket_arg(socket) }?;
             let event = unsafe { str_arg(event, "event") }?;
-            let args = unsafe { opt_str_arg(args_json, "args_json") }?.unwrap_or("[]");
-            let buffers = unsafe { buffers_arg(buffers, count) }?;
+            let (args, buffers) = unsafe { payload_args(args_json, buffers, count) }?;
             let callback = callback.ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "callback is NULL"))?;
             let userdata = Userdata::new(userdata, None);
             let reply = Box::new(move |result: AckResult| {
@@ -174,8 +170,8 @@ pub unsafe extern "C" fn sio_emit_with_ack(
 }
 
 /// Emits with an acknowledgement and blocks until the reply comes (or `timeout_ms` passes;
-/// negative: the client's default, `sio_options_set_ack_timeout`, which is no limit unless set). On success `*reply` is the reply event: its args are the ack's
-/// arguments.
+/// negative: the client's default, `sio_options_set_ack_timeout`, which is no limit unless set).
+/// On success `*reply` is the reply event: its args are the ack's arguments.
 ///
 /// Ownership: `*reply` is owned by the caller, free it with `sio_event_free`; written only on
 /// success. Thread: any but the dispatch thread. Errors: as `sio_emit`, plus `SIO_ERR_TIMEOUT`,
@@ -196,8 +192,7 @@ pub unsafe extern "C" fn sio_call(
             // SAFETY: caller contract.
             let socket = unsafe { socket_arg(socket) }?;
             let event = unsafe { str_arg(event, "event") }?;
-            let args = unsafe { opt_str_arg(args_json, "args_json") }?.unwrap_or("[]");
-            let buffers = unsafe { buffers_arg(buffers, count) }?;
+            let (args, buffers) = unsafe { payload_args(args_json, buffers, count) }?;
             if reply.is_null() {
                 return Err(Failure::new(sio_result::SIO_ERR_NULL, "reply is NULL"));
             }

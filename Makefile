@@ -51,3 +51,13 @@ symbols-check:
 clean:
 	cargo clean
 	$(MAKE) -C examples-c clean
+
+# Install into PREFIX (default /usr/local; also DESTDIR, LIBDIR, INCLUDEDIR, BINDIR): the
+# library with its soname, the headers, pkg-config and CMake files, siocat. See scripts/install.sh.
+.PHONY: install uninstall install-check
+install uninstall:
+	scripts/install.sh $@
+
+# Installs into a temporary prefix and builds programs against it with pkg-config and CMake.
+install-check:
+	scripts/check-install.sh

@@ -10,6 +10,7 @@
 #   BINDIR/siocat                           linked to LIBDIR/libsio.so (rpath LIBDIR)
 # Environment: PREFIX (default /usr/local), LIBDIR (PREFIX/lib), INCLUDEDIR (PREFIX/include),
 # BINDIR (PREFIX/bin), DESTDIR (staging root prepended to every path written), CC, CFLAGS.
+# Needs cargo, a C compiler and readelf.
 #
 # The version comes from Cargo.toml. ABI is the soname's version, by cargo-c's rule: MAJOR, or
 # for 0.x releases (where a minor release may break the ABI) 0.MINOR, and 0.0.PATCH for 0.0.x.
@@ -56,6 +57,12 @@ build() {
   "${cargo[@]}"
   native_libs=$("${cargo[@]}" 2>&1 | sed -n 's/^note: native-static-libs: //p')
   if [ -z "$native_libs" ]; then echo "install: rustc printed no native-static-libs" >&2; exit 1; fi
+  # Cargo keeps one libsio.so per profile: a build of another version may have replaced it.
+  if ! readelf -d "$target/libsio.so" | grep -qF "[$soname]"; then
+    echo "install: $target/libsio.so is not the one just built (its soname is not $soname);" \
+      "run 'cargo clean --release -p sio' and install again" >&2
+    exit 1
+  fi
   mkdir -p "$target/dist"
   siocat=$target/dist/siocat
   # shellcheck disable=SC2086 # CFLAGS is a list of flags

@@ -9,7 +9,7 @@
 # Needs: a Rust toolchain, a C compiler (and g++ for the header check), Node.js with npm,
 # Python 3 with pip, valgrind.
 
-.PHONY: demo test deps header-check symbols-check clean
+.PHONY: demo test deps header-check symbols-check python-test clean
 
 NODE_DEPS := tests/server/node_modules/.package-lock.json
 PYTHON ?= python3
@@ -34,8 +34,19 @@ test: deps
 	cargo build
 	$(MAKE) -s -C examples-c all static
 	cargo test
-	$(MAKE) header-check symbols-check
+	$(MAKE) header-check symbols-check python-test
 	scripts/check-examples.sh
+
+# The Python binding (bindings/python) against the real server. pytest's own exit code is
+# make's: 5 (no test collected) fails too.
+PY_TEST_DEPS := target/.python-test-deps
+$(PY_TEST_DEPS): bindings/python/requirements-test.txt
+	$(PYTHON) -m pip install --quiet -r bindings/python/requirements-test.txt
+	mkdir -p target && touch $@
+
+python-test: $(NODE_DEPS) $(PY_TEST_DEPS)
+	cargo build --lib
+	cd bindings/python && SIO_LIBRARY=$(CURDIR)/target/debug/libsio.so $(PYTHON) -m pytest -q
 
 header-check:
 	cc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only tests/c/header_check.c

@@ -131,9 +131,8 @@ class Client:
         out = ctypes.c_void_p()
         with self._use() as ptr:
             check(lib.sio_of(ptr, nsp, auth_json, ctypes.byref(out)))
-            if out.value not in self._sockets:
-                self._sockets[out.value] = Socket(self, out.value)
-            return self._sockets[out.value]
+            socket = self._sockets.get(out.value)
+            return socket or self._sockets.setdefault(out.value, Socket(self, out.value))
 
     def on_reconnect(self, handler):
         """Sets ``handler(event: ReconnectEvent, attempt: int, error: str | None)``, told as

@@ -19,13 +19,13 @@ def server():
 
 @pytest.fixture
 def client(server, caplog):
-    """``client(**options)``: a ``sio.Client`` of the test server (WebSocket unless told),
-    freed after the test; then no callback entry may be left, and libsio must not have
+    """``client(**options)``: a ``sio.Client`` of the test server (WebSocket and no proxy
+    unless told), freed after the test; then no callback entry may be left, and libsio must not have
     called or finalized one twice."""
     made = []
 
     def make(**options):
-        made.append(sio.Client(server.url, **{"transport": "websocket", **options}))
+        made.append(sio.Client(server.url, **{"transport": "websocket", "proxy": "", **options}))
         return made[-1]
 
     yield make

@@ -1,6 +1,7 @@
 """Test helpers: the real Socket.IO server of the Rust tests (tests/server/server.js) on a
 free port of 127.0.0.1, and handlers that record their calls."""
 
+import base64
 import json
 import subprocess
 import sys
@@ -13,6 +14,11 @@ import pytest
 SERVER_DIR = Path(__file__).resolve().parents[3] / "tests" / "server"
 # Generous: the machines running these are often loaded.
 TIMEOUT = 30.0
+
+
+def b64(data):
+    """How the server records binary it received: ``{"_binary": base64}``."""
+    return {"_binary": base64.b64encode(data).decode()}
 
 
 class RecordingServer:
@@ -69,9 +75,16 @@ class RecordingServer:
         with self._cond:
             return list(self._records)
 
-    def events(self, name):
-        """The ``event`` records of events named ``name``, in arrival order."""
-        return [r for r in self.records() if r["type"] == "event" and r["event"] == name]
+    def events(self, name, count=0, timeout=TIMEOUT):
+        """The ``event`` records of events named ``name``, in arrival order, once there are at
+        least ``count`` of them (waiting up to ``timeout`` s)."""
+        def named():
+            return [r for r in self._records if r["type"] == "event" and r["event"] == name]
+
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(named()) >= count or self._ended, timeout):
+                pytest.fail(f"{count} {name!r} events expected, {len(named())} seen")
+            return named()
 
     def stop(self):
         self._proc.stdin.close()

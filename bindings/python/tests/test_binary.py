@@ -1,12 +1,6 @@
 """Binary arguments both ways: bytes-like values at any depth <-> buffers and placeholders."""
 
-import base64
-
-from support import Waiter, join
-
-
-def b64(data):
-    return {"_binary": base64.b64encode(data).decode()}
+from support import Waiter, b64, join
 
 
 def test_binary_both_ways(server, client):

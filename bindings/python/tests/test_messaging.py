@@ -56,7 +56,7 @@ def test_emit_with_ack_callback_gets_the_reply_once(server, client):
     replies = Waiter()
     s.emit("ack", "x", {"y": 2}, callback=replies)
     assert replies.get() == (None, "x", {"y": 2})
-    assert server.events("ack")[0]["ack"] is True
+    assert server.events("ack", count=1)[0]["ack"] is True
 
 
 def test_ack_timeout_reaches_the_callback_once(server, client):

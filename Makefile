@@ -3,8 +3,8 @@
 #   make demo    build the library (release) and run examples-c/chatbot against the bundled
 #                Socket.IO chat server, showing the conversation
 #   make test    every test: Rust unit and integration tests (through the C ABI, against the
-#                real socket.io server), siocat's tests, the header check, and the C examples
-#                under ASan+UBSan and valgrind
+#                real socket.io server), siocat's tests, the header check, the Python binding's
+#                tests (make python-test), and the C examples under ASan+UBSan and valgrind
 #
 # Needs: a Rust toolchain, a C compiler (and g++ for the header check), Node.js with npm,
 # Python 3 with pip, valgrind.

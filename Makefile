@@ -3,13 +3,13 @@
 #   make demo    build the library (release) and run examples-c/chatbot against the bundled
 #                Socket.IO chat server, showing the conversation
 #   make test    every test: Rust unit and integration tests (through the C ABI, against the
-#                real socket.io server), siocat's tests, the header check, and the C examples
-#                under ASan+UBSan and valgrind
+#                real socket.io server), siocat's tests, the header check, the Python binding's
+#                tests (make python-test), and the C examples under ASan+UBSan and valgrind
 #
 # Needs: a Rust toolchain, a C compiler (and g++ for the header check), Node.js with npm,
 # Python 3 with pip, valgrind.
 
-.PHONY: demo test deps header-check symbols-check clean
+.PHONY: demo test deps header-check symbols-check python-test clean
 
 NODE_DEPS := tests/server/node_modules/.package-lock.json
 PYTHON ?= python3
@@ -34,8 +34,19 @@ test: deps
 	cargo build
 	$(MAKE) -s -C examples-c all static
 	cargo test
-	$(MAKE) header-check symbols-check
+	$(MAKE) header-check symbols-check python-test
 	scripts/check-examples.sh
+
+# The Python binding (bindings/python) against the real server. pytest's own exit code is
+# make's: 5 (no test collected) fails too.
+PY_TEST_DEPS := target/.python-test-deps
+$(PY_TEST_DEPS): bindings/python/requirements-test.txt
+	$(PYTHON) -m pip install --quiet -r bindings/python/requirements-test.txt
+	mkdir -p target && touch $@
+
+python-test: $(NODE_DEPS) $(PY_TEST_DEPS)
+	cargo build --lib
+	cd bindings/python && SIO_LIBRARY=$(CURDIR)/target/debug/libsio.so $(PYTHON) -m pytest -q
 
 header-check:
 	cc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only tests/c/header_check.c

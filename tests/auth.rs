@@ -140,3 +140,15 @@ fn null_arguments_are_errors() {
         assert_eq!(sio_socket_recovered(std::ptr::null()), 0);
     }
 }
+
+#[test]
+fn a_socket_io_2_server_gets_the_callbacks_auth_as_the_namespace_query() {
+    let server = TestServer::start(&["--v2"]);
+    let (_c, rec, s) = admin(&server);
+    let auth = Auth::attach(s, AuthMode::Now);
+    assert_eq!(unsafe { sio_socket_connect(s) }, sio_result::SIO_OK);
+    rec.expect(T, "connect", connects("/admin"));
+    // Socket.IO v4 (2.x) auth is a query string: every value arrives as a string.
+    server.expect(T, admin_connect_with(json!({ "token": "secret", "gen": "1" })));
+    assert_eq!(auth.asked.load(Ordering::SeqCst), 1);
+}

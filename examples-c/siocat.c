@@ -63,7 +63,9 @@ static void usage(FILE *to) {
         "A binary argument is written {\"_binary\":\"<base64>\"}, anywhere in ARGS_JSON_ARRAY.\n"
         "\n"
         "Output on stdout, one JSON object per line:\n"
-        "  {\"type\":\"connect\",\"ns\":\"/\",\"sid\":\"...\"}\n"
+        "  {\"type\":\"connect\",\"ns\":\"/\",\"sid\":\"...\",\"recovered\":false}\n"
+        "      (recovered: the server restored the session after a reconnection, with the\n"
+        "      events missed meanwhile printed just before; socket.io 4.6+ connectionStateRecovery)\n"
         "  {\"type\":\"event\",\"ns\":\"/\",\"event\":\"name\",\"args\":[...]}   (+ \"ack\":true: echoed back)\n"
         "  {\"type\":\"ack\",\"ns\":\"/\",\"event\":\"name\",\"args\":[...]}\n"
         "  {\"type\":\"ack_timeout\",\"ns\":\"/\",\"event\":\"name\"}\n"
@@ -456,6 +458,7 @@ static void on_connect(void *ud, sio_socket *socket, const char *sid) {
     (void)ud;
     struct line l = begin("connect", sio_socket_namespace(socket));
     field(&l, "sid", sid);
+    field_json(&l, "recovered", sio_socket_recovered(socket) ? "true" : "false");
     finish(&l);
     set_state(socket, CONNECTED);
 }

@@ -6,11 +6,13 @@
  *   sio_socket   one namespace of a client (sio_of); borrowed from the client
  *   sio_event    an event or an ack reply; borrowed in callbacks
  *   sio_ack      the right to answer a server's ack request (sio_event_take_ack)
+ *   sio_auth_request  a request for the auth of one CONNECT (sio_socket_set_auth_callback)
  *   sio_options  connection options (sio_options_new ... sio_options_free)
  *
  * Thread safety
  *   - Every function may be called from any thread, at any time, unless its comment says
- *     otherwise; sio_client, sio_socket and sio_ack may be shared between threads.
+ *     otherwise; sio_client, sio_socket, sio_ack and sio_auth_request may be shared between
+ *     threads.
  *   - Each client runs two threads of its own: an I/O thread (network, heartbeats, timers) and
  *     a dispatch thread that calls every callback of that client, one at a time, in the order
  *     things happened. A slow callback delays other callbacks, never the heartbeat.
@@ -184,6 +186,12 @@ typedef enum sio_protocol {
 typedef struct sio_ack sio_ack;
 
 /**
+ * A request for the auth of one CONNECT: answer it once with `sio_auth_reply`, or refuse it
+ * with `sio_auth_request_free`.
+ */
+typedef struct sio_auth_request sio_auth_request;
+
+/**
  * A client: one connection to a server, shared by its namespaces. Created by `sio_connect`,
  * freed by `sio_client_free`.
  */
@@ -207,6 +215,21 @@ typedef struct sio_options sio_options;
 typedef struct sio_socket sio_socket;
 
 /**
+ * Called on the dispatch thread each time `socket` is about to join its namespace: the first
+ * connect and every reconnection. `request` is owned by the callee: answer it with
+ * `sio_auth_reply` (inside the callback or later, from any thread) or free it with
+ * `sio_auth_request_free`. `socket` is borrowed from the client.
+ */
+typedef void (*sio_auth_cb)(void *userdata,
+                            struct sio_socket *socket,
+                            struct sio_auth_request *request);
+
+/**
+ * Finalizes user data the host registered without a callback (a removal).
+ */
+typedef void (*sio_free_cb)(void *userdata);
+
+/**
  * Called on the dispatch thread as reconnection goes; `error` is NULL except with
  * `SIO_RECONNECT_ERROR`, borrowed until the callback returns.
  */
@@ -214,11 +237,6 @@ typedef void (*sio_reconnect_cb)(void *userdata,
                                  enum sio_reconnect_event event,
                                  uint32_t attempt,
                                  const char *error);
-
-/**
- * Finalizes user data the host registered without a callback (a removal).
- */
-typedef void (*sio_free_cb)(void *userdata);
 
 /**
  * A binary buffer passed in: `len` bytes at `data` (`data` may be NULL when `len` is 0).
@@ -266,6 +284,46 @@ typedef void (*sio_connect_error_cb)(void *userdata,
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Sets the callback asked for the auth of every CONNECT of this namespace, first and after each
+ * reconnection (e.g. to refresh a token), replacing any earlier one; NULL removes it. While a
+ * callback is set it replaces the `auth_json` given to `sio_of`. The CONNECT waits for the
+ * answer without holding anything else up (the server may close a connection that joins no
+ * namespace within its connect timeout, 45 s by default; the client then reconnects and asks
+ * again).
+ *
+ * Ownership: `userdata` is the caller's, passed to `callback`; `free_userdata` (may be NULL) is
+ * called with it exactly once: when the callback is replaced or removed, when the client is
+ * freed, or at once if this call fails or removes. Thread: any, including callbacks.
+ * Errors: `SIO_ERR_NULL` (`socket`).
+ */
+enum sio_result sio_socket_set_auth_callback(const struct sio_socket *socket,
+                                             sio_auth_cb callback,
+                                             void *userdata,
+                                             sio_free_cb free_userdata);
+
+/**
+ * Answers an auth request with `auth_json`, a JSON object (NULL: no auth), and the CONNECT
+ * goes out with it. If the connection was lost or the namespace left since the request,
+ * the answer is ignored (a new request comes with the next connection).
+ *
+ * Ownership: `auth_json` is copied; consumes `request` on success; on failure it is still the
+ * caller's (fix the JSON and retry, or `sio_auth_request_free` it). Thread: any, including
+ * callbacks. Errors: `SIO_ERR_NULL` (`request`), `SIO_ERR_UTF8`, `SIO_ERR_JSON` (not a JSON
+ * object), `SIO_ERR_CLOSED` (the client is closed).
+ */
+enum sio_result sio_auth_reply(struct sio_auth_request *request, const char *auth_json);
+
+/**
+ * Frees an auth request without answering it: the join is refused, and the socket's
+ * connect_error handler gets `"no auth: the auth request was freed without a reply"` (it is
+ * not retried; `sio_socket_connect` joins again). `sio_auth_request_free(NULL)` does nothing.
+ *
+ * Ownership: consumes `request`. Thread: any, including callbacks; also after the client was
+ * freed (then nothing happens but the free). Errors: none.
+ */
+void sio_auth_request_free(struct sio_auth_request *request);
 
 /**
  * The library version, e.g. `"0.1.0"`; equals the `SIO_VERSION_*` macros of the header the
@@ -354,6 +412,17 @@ enum sio_result sio_options_set_proxy(struct sio_options *opts, const char *url)
  * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
  */
 enum sio_result sio_options_set_reconnection(struct sio_options *opts, int enabled);
+
+/**
+ * With `enabled` non-zero, a first connection that fails is retried as a lost one is: with
+ * backoff, reported by the reconnect handler (`SIO_RECONNECT_ATTEMPT`, `SIO_RECONNECT_ERROR`
+ * with the reason, then `SIO_RECONNECT_SUCCESS` and the connect handlers, or
+ * `SIO_RECONNECT_FAILED`), and no connect_error for the failure. 0 (the default) fails fast:
+ * the joining namespaces get connect_error. No effect with reconnection off.
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+ */
+enum sio_result sio_options_set_retry_initial_connect(struct sio_options *opts, int enabled);
 
 /**
  * Gives up reconnecting after `attempts` failed attempts in a row (0, the default: never).
@@ -624,6 +693,19 @@ enum sio_result sio_socket_connect(const struct sio_socket *socket);
  * Thread: any, including callbacks. Errors: `SIO_ERR_NULL`, `SIO_ERR_CLOSED`.
  */
 enum sio_result sio_socket_disconnect(const struct sio_socket *socket);
+
+/**
+ * Whether the server recovered the session at the socket's last connect (connection state
+ * recovery, socket.io 4.6+ with `connectionStateRecovery`): the same socket id, and the events
+ * missed while disconnected were delivered before the connect handler. Call it in the connect
+ * handler, where it is that connect's; 0 before the first connect. With recovery on, the server
+ * adds an offset (a string) as the last argument of each event it sends without ack: libsio
+ * keeps the last one to send on reconnection, and leaves it in the arguments, as the JS client
+ * does.
+ *
+ * Thread: any. Errors: 0 if `socket` is NULL.
+ */
+int sio_socket_recovered(const struct sio_socket *socket);
 
 /**
  * The socket's namespace, e.g. `"/"` or `"/chat"`.

@@ -1,6 +1,6 @@
 //! Reconnection through the C ABI: the real server is killed and started again on the same
-//! port; namespaces are joined again with their auth, and emits made meanwhile arrive once,
-//! in order.
+//! port; namespaces are joined again with fresh auth from their auth callback, and emits made
+//! meanwhile arrive once, in order. A failed first connection is retried when asked.
 
 mod common;
 
@@ -41,9 +41,17 @@ fn a_restarted_server_gets_the_namespaces_and_the_held_emits_back() {
     let c = client(&server.url(), |_| {});
     rec.attach_client(&c);
     let root = c.join(&rec, "/", None);
-    let admin = c.join(&rec, "/admin", Some(r#"{"token":"secret"}"#));
+    // /admin's auth comes from its callback, answered later from another thread; the static
+    // auth of sio_of is not used while a callback is set.
+    let admin = c.of(Some("/admin"), Some(r#"{"token":"stale"}"#));
+    rec.attach(admin);
+    let auth = Auth::attach(admin, AuthMode::Later(std::time::Duration::from_millis(50)));
+    assert_eq!(unsafe { sio_socket_connect(admin) }, sio_result::SIO_OK);
     rec.expect(T, "connect /admin", connects("/admin"));
     rec.expect(T, "connect /", connects("/"));
+    server.expect(T, |r| {
+        r["type"] == "connect" && r["ns"] == "/admin" && r["auth"] == json!({ "token": "secret", "gen": 1 })
+    });
 
     drop(server); // killed
     rec.expect(
@@ -64,10 +72,11 @@ fn a_restarted_server_gets_the_namespaces_and_the_held_emits_back() {
 
     rec.expect_n(T, "reconnected /admin", 2, connects("/admin"));
     rec.expect_n(T, "reconnected /", 2, connects("/"));
-    // Joined again with the same auth (the middleware accepted it).
+    // Joined again with fresh auth: the callback was asked again (the middleware accepted it).
     server.expect(T, |r| {
-        r["type"] == "connect" && r["ns"] == "/admin" && r["auth"] == json!({ "token": "secret" })
+        r["type"] == "connect" && r["ns"] == "/admin" && r["auth"] == json!({ "token": "secret", "gen": 2 })
     });
+    assert_eq!(auth.asked.load(std::sync::atomic::Ordering::SeqCst), 2, "once per connection");
     server.expect(T, |r| r["type"] == "event" && r["ns"] == "/admin" && r["args"] == json!([49]));
     let got = server.event_numbers("n");
     assert_eq!(got, (0..50).collect::<Vec<_>>(), "every held emit once, in order");
@@ -171,4 +180,65 @@ fn reconnection_options_are_checked() {
         );
         sio_options_free(opts);
     }
+}
+
+#[test]
+fn a_failed_first_connection_fails_fast_or_is_retried_when_asked() {
+    let port = TestServer::start(&[]).port().to_string(); // stopped: nothing listens there
+    let url = format!("http://127.0.0.1:{port}");
+    let retried = |o: *mut sio_options| unsafe {
+        assert_eq!(sio_options_set_retry_initial_connect(o, 1), sio_result::SIO_OK);
+    };
+
+    // The default: connect_error at once, no attempts, the client is closed.
+    let rec = Recorder::new(AckMode::Echo);
+    let c = client(&url, |_| {});
+    rec.attach_client(&c);
+    c.join(&rec, "/", None);
+    rec.expect(T, "connect_error", |r| matches!(r, Rec::ConnectError { .. }));
+    assert_eq!(c.wait(5000), sio_result::SIO_OK);
+    assert!(reconnect_events(&rec).is_empty());
+
+    // Retried, with attempts that run out: reconnect_failed and the client is closed.
+    let rec = Recorder::new(AckMode::Echo);
+    let c = client(&url, |o| {
+        retried(o);
+        unsafe { assert_eq!(sio_options_set_reconnection_attempts(o, 2), sio_result::SIO_OK) };
+    });
+    rec.attach_client(&c);
+    c.join(&rec, "/", None);
+    rec.expect(T, "failed", |r| matches!(r, Rec::Reconnect { event: SIO_RECONNECT_FAILED, .. }));
+    assert_eq!(c.wait(5000), sio_result::SIO_OK);
+    let events = reconnect_events(&rec);
+    assert_eq!(
+        events,
+        vec![
+            (SIO_RECONNECT_ATTEMPT, 1),
+            (SIO_RECONNECT_ERROR, 1),
+            (SIO_RECONNECT_ATTEMPT, 2),
+            (SIO_RECONNECT_ERROR, 2),
+            (SIO_RECONNECT_FAILED, 2),
+        ]
+    );
+    assert_eq!(rec.count(|r| matches!(r, Rec::ConnectError { .. })), 0, "{:?}", rec.records());
+
+    // Retried until the server is there; what was emitted meanwhile arrives.
+    let rec = Recorder::new(AckMode::Echo);
+    let c = client(&url, retried);
+    rec.attach_client(&c);
+    let s = c.join(&rec, "/", None);
+    assert_eq!(emit(s, "n", "[1]"), sio_result::SIO_OK);
+    rec.expect(T, "attempt 2", |r| {
+        matches!(r, Rec::Reconnect { event: SIO_RECONNECT_ATTEMPT, attempt: 2, .. })
+    });
+    assert_eq!(c.wait(0), sio_result::SIO_ERR_TIMEOUT, "retrying: the client is not closed");
+    let server = TestServer::start(&["--port", &port]);
+    rec.expect(T, "connect", connects("/"));
+    server.expect(T, |r| r["type"] == "event" && r["event"] == "n");
+    assert_eq!(server.event_numbers("n"), vec![1]);
+    let events = reconnect_events(&rec);
+    let n = events.last().map(|e| e.1).unwrap_or_default();
+    assert_eq!(events.last(), Some(&(SIO_RECONNECT_SUCCESS, n)), "{events:?}");
+    assert!(n >= 2, "{events:?}");
+    assert_eq!(rec.count(|r| matches!(r, Rec::ConnectError { .. })), 0, "{:?}", rec.records());
 }

@@ -247,6 +247,7 @@ fn connect_line_carries_the_servers_sid() {
     let seen = server.expect(*T, |r| r["type"] == "connect" && r["ns"] == "/");
     assert_eq!(line["sid"], seen["sid"], "{line}");
     assert!(line["sid"].as_str().is_some_and(|s| !s.is_empty()), "{line}");
+    assert_eq!(line["recovered"], false, "a fresh connection: {line}");
     // The server's welcome event, sent in its connection handler, is printed too.
     let welcome = cat.expect("welcome", is_event("/", "welcome"));
     assert_eq!(welcome["args"], json!([{ "ns": "/", "sid": seen["sid"] }]));
@@ -1056,6 +1057,32 @@ fn reconnects_to_a_restarted_server_and_sends_what_was_typed_meanwhile() {
     cat.eof_exits_zero();
     let echoes = server.records().iter().filter(|r| r["type"] == "event" && r["event"] == "echo").count();
     assert_eq!(echoes, 2, "the held emit arrived once: {:?}", server.records());
+}
+
+#[test]
+fn a_recovered_session_says_so_after_the_events_missed_meanwhile() {
+    let server = TestServer::start(&["--recovery"]);
+    let mut cat = Siocat::start(&server.url(), &FAST);
+    let first = cat.expect("connect on /", is("connect", "/"));
+    assert_eq!(first["recovered"], false, "{first}");
+    cat.expect("welcome", is_event("/", "welcome")); // its offset makes the session recoverable
+    cat.send(r#"emit / away [2,"missed"]"#);
+    cat.expect("disconnect", is("disconnect", "/"));
+    let second = cat.expect("connect on / again", |l| l["type"] == "connect" && *l != first);
+    assert_eq!(second["recovered"], true, "{second}");
+    assert_eq!(second["sid"], first["sid"], "the same session");
+    let lines = cat.all.clone();
+    let missed: Vec<&Value> = lines.iter().filter(|l| l["event"] == "missed").collect();
+    assert_eq!(
+        missed.iter().map(|l| l["args"][0].clone()).collect::<Vec<_>>(),
+        vec![json!({"i":0}), json!({"i":1})]
+    );
+    let at = |l: &Value| lines.iter().position(|x| x == l).unwrap_or(usize::MAX);
+    assert!(
+        missed.iter().all(|l| at(l) < at(&second)),
+        "missed events come before the connect line: {lines:#?}"
+    );
+    cat.eof_exits_zero();
 }
 
 #[test]

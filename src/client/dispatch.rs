@@ -30,8 +30,9 @@ fn call(shared: &Shared, item: Dispatch) {
                 h(&event);
             }
         }
-        Dispatch::Connect(socket, sid) => {
+        Dispatch::Connect(socket, sid, recovered) => {
             *socket.sid.lock() = Some(sid.clone());
+            socket.recovered.store(recovered, Ordering::Release);
             let h = socket.handlers.lock().connect.clone();
             if let Some(h) = h {
                 h(&socket, &sid);
@@ -48,6 +49,17 @@ fn call(shared: &Shared, item: Dispatch) {
             let h = socket.handlers.lock().connect_error.clone();
             if let Some(h) = h {
                 h(&socket, &message, &data);
+            }
+        }
+        Dispatch::Auth(socket, mut request) => {
+            let provider = socket.handlers.lock().auth.clone();
+            match provider {
+                Some(p) => p(&socket, request),
+                // Removed since the I/O thread asked: the auth given to the socket, if any.
+                None => {
+                    let auth = socket.auth.lock().clone();
+                    let _ = request.reply(auth.as_deref());
+                }
             }
         }
         Dispatch::Ack(f, result) => f(result),

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::auth::AuthProvider;
 use super::{Event, Socket};
 
 /// Called with each event (catch-all, per-name and unhandled handlers).
@@ -24,6 +25,7 @@ pub(crate) struct Handlers {
     pub connect: Option<ConnectHandler>,
     pub disconnect: Option<DisconnectHandler>,
     pub connect_error: Option<ConnectErrorHandler>,
+    pub auth: Option<AuthProvider>,
 }
 
 impl Handlers {

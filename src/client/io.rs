@@ -5,8 +5,9 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
+use super::auth::AuthRequest;
 use super::backoff::Backoff;
 use super::event::AckRequest;
 use super::namespace::{Namespace, Status};
@@ -64,6 +65,8 @@ pub(crate) struct Io {
     /// While reconnecting: when the next attempt starts.
     reconnect_at: Option<Instant>,
     rng: u64,
+    /// Numbers the auth requests, so that a late answer to an old one is ignored.
+    auth_requests: u64,
 }
 
 impl Io {
@@ -88,6 +91,7 @@ impl Io {
             ),
             reconnect_at: None,
             rng: seed(),
+            auth_requests: 0,
         }
     }
 
@@ -169,6 +173,9 @@ impl Io {
     fn process_commands(&mut self) {
         let mut commands = std::mem::take(&mut self.commands);
         self.shared.take_commands(&mut commands);
+        if commands.iter().any(|c| matches!(c, Command::Emit { .. })) {
+            self.check_heartbeat();
+        }
         for cmd in commands.drain(..) {
             self.command(cmd);
         }
@@ -219,6 +226,36 @@ impl Io {
                     self.leave(ns, true);
                 }
             }
+            Command::Auth { ns, token, auth } => self.on_auth(ns, token, auth),
+        }
+    }
+
+    /// Before an emit, as the JS client's `_hasPingExpired`: a session whose ping deadline has
+    /// passed on either clock (the process may have been suspended, which stops the monotonic
+    /// one) is lost now, so that the emit is held for the next session instead of written to a
+    /// dead one.
+    fn check_heartbeat(&mut self) {
+        let now = (Instant::now(), SystemTime::now());
+        if self.session.as_ref().is_some_and(|s| s.heartbeat.expired(now.0, now.1)) {
+            self.lose("ping timeout");
+        }
+    }
+
+    /// The auth provider answered request `token`: the CONNECT goes out, or with no answer the
+    /// namespace is refused. Answers to requests of an older session or join are ignored.
+    fn on_auth(&mut self, ns: usize, token: u64, auth: Option<Option<String>>) {
+        let n = &mut self.namespaces[ns];
+        if n.auth_request != Some(token) {
+            return;
+        }
+        n.auth_request = None;
+        match auth {
+            Some(auth) => self.write_connect(ns, auth.as_deref()),
+            None => {
+                n.status = Status::Idle;
+                let message = "no auth: the auth request was freed without a reply";
+                self.out.push(Dispatch::ConnectError(n.socket.clone(), message.into(), "null".into()));
+            }
         }
     }
 
@@ -228,6 +265,8 @@ impl Io {
         let n = &mut self.namespaces[ns];
         let was = n.status;
         n.status = Status::Idle;
+        n.auth_request = None;
+        n.forget_session();
         if matches!(was, Status::Connected | Status::Connecting { sent: true }) && self.session.is_some() {
             let frame = packet_frame(PacketType::Disconnect, &self.namespaces[ns].socket.nsp, None);
             self.write(frame);
@@ -294,24 +333,48 @@ impl Io {
         }
     }
 
+    /// Joins namespace `ns` on the current session: sends its CONNECT with its auth, or first
+    /// asks its auth provider (on the dispatch thread) and sends it when the answer comes.
     fn send_connect(&mut self, ns: usize) {
         let Some(s) = &self.session else { return };
         let (rev, root_connected) = (s.rev, s.root_connected);
         let n = &mut self.namespaces[ns];
-        n.status = Status::Connecting { sent: true };
-        let auth = n.socket.auth.lock().clone();
-        let frame = match rev {
-            Revision::V4 => packet_frame(PacketType::Connect, &n.socket.nsp, auth.as_deref()),
+        if rev == Revision::V3 && n.socket.nsp == "/" {
             // Socket.IO v4: `/` is joined by the server itself.
-            Revision::V3 if n.socket.nsp == "/" => {
-                if root_connected {
-                    self.on_connect_reply(ns, None);
-                }
-                return;
+            n.status = Status::Connecting { sent: true };
+            if root_connected {
+                self.on_connect_reply(ns, None);
+            }
+            return;
+        }
+        if n.auth_request.is_some() {
+            return;
+        }
+        if n.socket.handlers.lock().auth.is_some() {
+            self.auth_requests += 1;
+            n.auth_request = Some(self.auth_requests);
+            let request = AuthRequest::new(n.socket.clone(), self.auth_requests);
+            self.out.push(Dispatch::Auth(n.socket.clone(), request));
+            return;
+        }
+        let auth = n.socket.auth.lock().clone();
+        self.write_connect(ns, auth.as_deref());
+    }
+
+    /// Sends the CONNECT of namespace `ns` with `auth` (and the session to recover, if any).
+    fn write_connect(&mut self, ns: usize, auth: Option<&str>) {
+        let Some(s) = &self.session else { return };
+        let rev = s.rev;
+        let n = &mut self.namespaces[ns];
+        n.status = Status::Connecting { sent: true };
+        let frame = match rev {
+            Revision::V4 => {
+                let data = n.connect_data(auth);
+                packet_frame(PacketType::Connect, &n.socket.nsp, data.as_deref())
             }
             // Socket.IO v4: auth travels as a query string on the namespace.
             Revision::V3 => {
-                let nsp = match auth.as_deref().map(auth_query) {
+                let nsp = match auth.map(auth_query) {
                     Some(q) if !q.is_empty() => format!("{}?{q}", n.socket.nsp),
                     _ => n.socket.nsp.clone(),
                 };
@@ -334,10 +397,10 @@ impl Io {
         let deadline = Instant::now() + shared.options.connect_timeout;
         match self.open_transport(deadline, &abort) {
             Ok((conn, hs, early)) => {
-                let now = Instant::now();
+                let (now, wall) = (Instant::now(), SystemTime::now());
                 let heartbeat = match self.revision {
-                    Revision::V4 => Heartbeat::new(hs.ping_interval, hs.ping_timeout, now),
-                    Revision::V3 => Heartbeat::new_v3(hs.ping_interval, hs.ping_timeout, now),
+                    Revision::V4 => Heartbeat::new(hs.ping_interval, hs.ping_timeout, now, wall),
+                    Revision::V3 => Heartbeat::new_v3(hs.ping_interval, hs.ping_timeout, now, wall),
                 };
                 let (rev, sid) = (self.revision, hs.sid);
                 self.session =
@@ -364,6 +427,13 @@ impl Io {
                 };
                 if let Some(n) = attempt {
                     self.out.push(Dispatch::Reconnect(ReconnectEvent::Error(n, message)));
+                    self.schedule_reconnect();
+                    return;
+                }
+                let options = &self.shared.options;
+                if options.retry_initial_connect && options.reconnection {
+                    // As a lost connection: attempts with backoff (their errors say why).
+                    self.backoff.reset();
                     self.schedule_reconnect();
                     return;
                 }
@@ -405,6 +475,7 @@ impl Io {
             s.conn.close();
         }
         for n in &mut self.namespaces {
+            n.auth_request = None;
             if matches!(n.status, Status::Connecting { .. }) {
                 n.status = Status::Connecting { sent: false };
             }
@@ -535,6 +606,8 @@ impl Io {
         }
         let reconnect = self.shared.options.reconnection;
         for ns in 0..self.namespaces.len() {
+            // A new session asks the auth provider again.
+            self.namespaces[ns].auth_request = None;
             match self.namespaces[ns].status {
                 Status::Connected => {
                     self.disconnected(ns, why);
@@ -613,7 +686,7 @@ impl Io {
             return;
         };
         if let Some(s) = &mut self.session {
-            s.heartbeat.on_packet(Instant::now());
+            s.heartbeat.on_packet(Instant::now(), SystemTime::now());
             if packet.ty == engineio::PacketType::Pong {
                 s.heartbeat.on_pong(Instant::now());
             }
@@ -621,7 +694,7 @@ impl Io {
         match packet.ty {
             engineio::PacketType::Ping => {
                 if let Some(s) = &mut self.session {
-                    s.heartbeat.on_ping(Instant::now());
+                    s.heartbeat.on_ping(Instant::now(), SystemTime::now());
                 }
                 self.write("3".to_owned());
             }
@@ -643,7 +716,7 @@ impl Io {
 
     fn on_binary(&mut self, mut data: Vec<u8>) {
         let Some(s) = &mut self.session else { return };
-        s.heartbeat.on_packet(Instant::now());
+        s.heartbeat.on_packet(Instant::now(), SystemTime::now());
         if s.rev == Revision::V3 && matches!(s.conn, Connection::WebSocket(_)) {
             // Engine.IO v3 WebSocket binary frames start with the message type byte.
             if data.first() != Some(&4) {
@@ -687,6 +760,7 @@ impl Io {
             }
             PacketType::Disconnect => {
                 if let Some(ns) = ns.filter(|&ns| self.namespaces[ns].status == Status::Connected) {
+                    self.namespaces[ns].forget_session();
                     self.disconnected(ns, "io server disconnect");
                 }
             }
@@ -718,17 +792,19 @@ impl Io {
         #[derive(serde::Deserialize)]
         struct Reply {
             sid: String,
+            /// Connection state recovery is on: the session to recover after a reconnection.
+            pid: Option<String>,
         }
         if !matches!(self.namespaces[ns].status, Status::Connecting { sent: true }) {
             return;
         }
         let Some(session) = &self.session else { return };
-        let sid = match data.and_then(|d| serde_json::from_str::<Reply>(d).ok()) {
-            Some(reply) => reply.sid,
+        let (sid, pid) = match data.and_then(|d| serde_json::from_str::<Reply>(d).ok()) {
+            Some(reply) => (reply.sid, reply.pid),
             // Socket.IO v4 sends no id: the JS 2.x client derives it from the Engine.IO sid.
             None if session.rev == Revision::V3 => match self.namespaces[ns].socket.nsp.as_str() {
-                "/" => session.sid.clone(),
-                nsp => format!("{nsp}#{}", session.sid),
+                "/" => (session.sid.clone(), None),
+                nsp => (format!("{nsp}#{}", session.sid), None),
             },
             None if self.shared.options.protocol == ProtocolMode::Auto => {
                 // A socket.io 2.x server answered a v4 client: start again in v3.
@@ -747,9 +823,16 @@ impl Io {
         let n = &mut self.namespaces[ns];
         n.status = Status::Connected;
         n.connection += 1;
+        // The server sends the same pid back when it restored the session (JS: `recovered`).
+        let recovered = pid.is_some() && pid == n.pid;
+        if !recovered {
+            n.offset = None;
+        }
+        n.pid = pid;
         let buffered = std::mem::take(&mut n.send_buffer);
+        // With a recovered session: the events missed meanwhile, which came before the reply.
         self.out.extend(n.receive_buffer.drain(..).map(Dispatch::Event));
-        self.out.push(Dispatch::Connect(n.socket.clone(), sid));
+        self.out.push(Dispatch::Connect(n.socket.clone(), sid, recovered));
         for (packet, _) in buffered {
             self.send(packet);
         }
@@ -793,6 +876,9 @@ impl Io {
                     self.lost.get_or_insert("parse error");
                     return;
                 };
+                if id.is_none() {
+                    n.note_offset(parts.args_inner);
+                }
                 let ack = id.map(|id| AckRequest { id, connection: n.connection });
                 let event = Event::new(n.socket.clone(), &parts.name, parts.args_inner, buffers, ack);
                 match n.status {

@@ -2,6 +2,7 @@
 //! [`Socket`]s multiplexed on it; an I/O thread does the networking and a dispatch thread runs
 //! the callbacks (`design.md` §2).
 
+mod auth;
 mod backoff;
 mod dispatch;
 mod event;
@@ -11,13 +12,14 @@ mod namespace;
 pub mod options;
 mod shared;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
+pub use auth::{AuthProvider, AuthRequest};
 pub use event::{Event, Responder};
 pub use handlers::{ConnectErrorHandler, ConnectHandler, DisconnectHandler, EventHandler};
 pub use options::Options;
@@ -50,6 +52,8 @@ pub struct Socket {
     pub(crate) handlers: Mutex<Handlers>,
     pub(crate) auth: Mutex<Option<String>>,
     pub(crate) sid: Mutex<Option<String>>,
+    /// Whether the last connect recovered the session (set on the dispatch thread).
+    pub(crate) recovered: AtomicBool,
     next_ack_id: AtomicU64,
 }
 
@@ -101,6 +105,7 @@ impl Client {
             handlers: Mutex::new(Handlers::default()),
             auth: Mutex::new(auth.map(str::to_owned)),
             sid: Mutex::new(None),
+            recovered: AtomicBool::new(false),
             next_ack_id: AtomicU64::new(0),
         });
         self.shared.send(Command::Register(socket.clone()))?;
@@ -170,6 +175,21 @@ impl Socket {
     /// The id the server gave this socket, while connected.
     pub fn id(&self) -> Option<String> {
         self.sid.lock().clone()
+    }
+
+    /// Whether the server recovered the session at the last connect (connection state
+    /// recovery: same id, the events missed meanwhile delivered before the connect handler).
+    /// False until the first connect; in the connect handler it is that connect's.
+    pub fn recovered(&self) -> bool {
+        self.recovered.load(Ordering::Acquire)
+    }
+
+    /// Sets (or with `None` removes) the provider asked for the auth of every CONNECT of this
+    /// namespace, first and after each reconnection; it replaces the auth object given with
+    /// [`Client::socket`] or [`Socket::set_auth`].
+    pub fn on_auth(&self, provider: Option<AuthProvider>) {
+        let old = std::mem::replace(&mut self.handlers.lock().auth, provider);
+        drop(old);
     }
 
     /// Replaces the auth object (JSON) sent with the next CONNECT; `None` sends none.

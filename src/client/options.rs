@@ -65,6 +65,9 @@ pub struct Options {
     pub tls: TlsOptions,
     /// Reconnect after the connection is lost (not after a disconnect asked for by either side).
     pub reconnection: bool,
+    /// A failed first connection is retried like a lost one (with reconnection on); otherwise
+    /// the namespaces get connect_error at once.
+    pub retry_initial_connect: bool,
     /// Give up after this many failed attempts in a row (`None`: never).
     pub reconnection_attempts: Option<u32>,
     /// The first delay before reconnecting; it doubles with each failed attempt…
@@ -89,6 +92,7 @@ impl Default for Options {
             protocol: ProtocolMode::default(),
             proxy: Proxy::default(),
             reconnection: true,
+            retry_initial_connect: false,
             reconnection_attempts: None,
             reconnection_delay: Duration::from_millis(1000),
             reconnection_delay_max: Duration::from_millis(5000),

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
 
+use super::auth::AuthRequest;
 use super::options::{Endpoint, Options};
 use super::{Event, Socket};
 use crate::transport::proxy::{self, ProxyServer};
@@ -64,6 +65,13 @@ pub(crate) enum Command {
     Close {
         seq: u64,
     },
+    /// The answer to auth request `token` of a namespace: `None` if it was dropped unanswered
+    /// (refused), else the auth for its CONNECT.
+    Auth {
+        ns: usize,
+        token: u64,
+        auth: Option<Option<String>>,
+    },
 }
 
 /// What the reconnection loop reports (to the client's reconnect handler).
@@ -85,7 +93,10 @@ pub type ReconnectHandler = Arc<dyn Fn(&ReconnectEvent) + Send + Sync>;
 /// Work for the dispatch thread: one callback each.
 pub(crate) enum Dispatch {
     Event(Event),
-    Connect(Arc<Socket>, String),
+    /// Connected, with the socket id and whether the session was recovered.
+    Connect(Arc<Socket>, String, bool),
+    /// Ask the socket's auth provider for the auth of its CONNECT.
+    Auth(Arc<Socket>, AuthRequest),
     Disconnect(Arc<Socket>, &'static str),
     ConnectError(Arc<Socket>, String, String),
     Ack(AckFn, AckResult),

@@ -225,6 +225,27 @@ pub unsafe extern "C" fn sio_options_set_reconnection(opts: *mut sio_options, en
     }
 }
 
+/// With `enabled` non-zero, a first connection that fails is retried as a lost one is: with
+/// backoff, reported by the reconnect handler (`SIO_RECONNECT_ATTEMPT`, `SIO_RECONNECT_ERROR`
+/// with the reason, then `SIO_RECONNECT_SUCCESS` and the connect handlers, or
+/// `SIO_RECONNECT_FAILED`), and no connect_error for the failure. 0 (the default) fails fast:
+/// the joining namespaces get connect_error. No effect with reconnection off.
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_retry_initial_connect(
+    opts: *mut sio_options,
+    enabled: c_int,
+) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`.
+        to_code(unsafe { with_options(opts, |o| {
+            o.retry_initial_connect = enabled != 0;
+            Ok(())
+        }) })
+    }
+}
+
 /// Gives up reconnecting after `attempts` failed attempts in a row (0, the default: never).
 /// Giving up is reported as `SIO_RECONNECT_FAILED`, and the client is then closed.
 ///

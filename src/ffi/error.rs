@@ -130,6 +130,12 @@ impl PanicValue for usize {
     }
 }
 
+impl PanicValue for c_int {
+    fn panic_value() -> Self {
+        0
+    }
+}
+
 pub(crate) fn panicked<T: PanicValue>() -> T {
     set_last_error("internal error: libsio panicked (this is a bug; please report it)");
     T::panic_value()

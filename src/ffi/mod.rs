@@ -7,6 +7,7 @@
 // caller guarantees, which Rust cannot see.
 #![allow(clippy::missing_safety_doc)]
 
+mod auth;
 mod client;
 mod error;
 mod event;
@@ -14,6 +15,7 @@ mod socket;
 
 use std::ffi::{c_char, c_void, CStr};
 
+pub use auth::*;
 pub use client::*;
 pub use error::*;
 pub use event::*;

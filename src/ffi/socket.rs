@@ -1,6 +1,6 @@
 //! `sio_socket`: joining and leaving a namespace, emitting, and registering handlers.
 
-use std::ffi::{c_char, c_void};
+use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,7 +47,7 @@ pub(crate) fn to_c(socket: &Arc<Socket>) -> *mut sio_socket {
 
 /// # Safety
 /// `ptr` is NULL or a socket pointer from this library whose client is alive.
-unsafe fn socket_arg<'a>(ptr: *const sio_socket) -> Result<&'a Socket, Failure> {
+pub(crate) unsafe fn socket_arg<'a>(ptr: *const sio_socket) -> Result<&'a Socket, Failure> {
     // SAFETY: `sio_socket` pointers are `Socket`s kept alive by their client.
     unsafe { ptr.cast::<Socket>().as_ref() }
         .ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "socket is NULL"))
@@ -80,6 +80,23 @@ pub unsafe extern "C" fn sio_socket_disconnect(socket: *const sio_socket) -> sio
     ffi_boundary! {
         // SAFETY: caller contract.
         to_code((|| Ok(unsafe { socket_arg(socket) }?.disconnect()?))())
+    }
+}
+
+/// Whether the server recovered the session at the socket's last connect (connection state
+/// recovery, socket.io 4.6+ with `connectionStateRecovery`): the same socket id, and the events
+/// missed while disconnected were delivered before the connect handler. Call it in the connect
+/// handler, where it is that connect's; 0 before the first connect. With recovery on, the server
+/// adds an offset (a string) as the last argument of each event it sends without ack: libsio
+/// keeps the last one to send on reconnection, and leaves it in the arguments, as the JS client
+/// does.
+///
+/// Thread: any. Errors: 0 if `socket` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn sio_socket_recovered(socket: *const sio_socket) -> c_int {
+    ffi_boundary! {
+        // SAFETY: caller contract.
+        unsafe { socket_arg(socket) }.map_or(0, |s| c_int::from(s.recovered()))
     }
 }
 

@@ -35,6 +35,8 @@ pub enum Rec {
     Connect {
         ns: String,
         sid: String,
+        /// `sio_socket_recovered` in the connect handler.
+        recovered: bool,
     },
     Disconnect {
         ns: String,
@@ -272,7 +274,10 @@ unsafe fn record_event(r: &Recorder, ev: *const sio_event) {
 
 unsafe extern "C" fn on_connect(ud: *mut c_void, socket: *mut sio_socket, sid: *const c_char) {
     let r = unsafe { recorder(ud) };
-    guarded(r, || r.push(Rec::Connect { ns: ns_of(socket), sid: text(sid) }));
+    guarded(r, || {
+        let recovered = unsafe { sio_socket_recovered(socket) } != 0;
+        r.push(Rec::Connect { ns: ns_of(socket), sid: text(sid), recovered })
+    });
 }
 
 unsafe extern "C" fn on_disconnect(ud: *mut c_void, socket: *mut sio_socket, reason: *const c_char) {
@@ -377,3 +382,88 @@ pub fn emit(socket: *mut sio_socket, event: &str, args: &str) -> sio_result {
 }
 
 pub const T: Duration = Duration::from_secs(10);
+
+/// How an [`Auth`] callback answers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AuthMode {
+    /// Inside the callback.
+    Now,
+    /// From another thread, after this delay.
+    Later(Duration),
+    /// Not at all: the test takes the requests ([`Auth::take`]).
+    Keep,
+}
+
+/// A `sio_auth_request` moved to another thread.
+pub struct SendAuth(pub *mut sio_auth_request);
+// SAFETY: sio_auth_request may be answered from any thread (header).
+unsafe impl Send for SendAuth {}
+
+/// An auth callback that answers request `n` (from 1) with `{"token":"secret","gen":n}`.
+pub struct Auth {
+    mode: AuthMode,
+    pub asked: AtomicUsize,
+    kept: Mutex<Vec<SendAuth>>,
+    /// How many user data finalizers ran.
+    pub finalized: AtomicUsize,
+}
+
+impl Auth {
+    /// Sets a new callback on `socket`.
+    pub fn attach(socket: *mut sio_socket, mode: AuthMode) -> Arc<Auth> {
+        let auth = Arc::new(Auth {
+            mode,
+            asked: AtomicUsize::new(0),
+            kept: Mutex::new(Vec::new()),
+            finalized: AtomicUsize::new(0),
+        });
+        let ud = Arc::into_raw(auth.clone()) as *mut c_void;
+        let r = unsafe { sio_socket_set_auth_callback(socket, Some(on_auth), ud, Some(release_auth)) };
+        assert_eq!(r, sio_result::SIO_OK, "{}", last_error());
+        auth
+    }
+
+    pub fn take(&self) -> Vec<SendAuth> {
+        std::mem::take(&mut *self.kept.lock().unwrap())
+    }
+
+    /// Waits until the callback was called `n` times.
+    pub fn expect_asked(&self, timeout: Duration, n: usize) {
+        let deadline = Instant::now() + timeout;
+        while self.asked.load(Ordering::SeqCst) < n {
+            assert!(
+                Instant::now() < deadline,
+                "the auth callback was called {} times, not {n}",
+                self.asked.load(Ordering::SeqCst)
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+unsafe extern "C" fn release_auth(ud: *mut c_void) {
+    let a = unsafe { Arc::from_raw(ud as *const Auth) };
+    a.finalized.fetch_add(1, Ordering::SeqCst);
+}
+
+unsafe extern "C" fn on_auth(ud: *mut c_void, _socket: *mut sio_socket, request: *mut sio_auth_request) {
+    // SAFETY: `ud` is the `Auth` of `Auth::attach`, alive until `release_auth`.
+    let a = unsafe { &*(ud as *const Auth) };
+    let n = a.asked.fetch_add(1, Ordering::SeqCst) + 1;
+    let reply = move |request: *mut sio_auth_request| {
+        let json = cs(&format!(r#"{{"token":"secret","gen":{n}}}"#));
+        assert_eq!(unsafe { sio_auth_reply(request, json.as_ptr()) }, sio_result::SIO_OK);
+    };
+    match a.mode {
+        AuthMode::Now => reply(request),
+        AuthMode::Later(delay) => {
+            let request = SendAuth(request);
+            std::thread::spawn(move || {
+                let request = request;
+                std::thread::sleep(delay);
+                reply(request.0);
+            });
+        }
+        AuthMode::Keep => a.kept.lock().unwrap().push(SendAuth(request)),
+    }
+}

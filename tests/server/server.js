@@ -3,7 +3,7 @@
 //
 //   node tests/server/server.js [--ping-interval MS] [--ping-timeout MS] [--port N]
 //                               [--allow-eio3 | --v2] [--cookie] [--max-buffer BYTES]
-//                               [--break-websocket]
+//                               [--break-websocket] [--recovery]
 //                               [--tls-cert FILE --tls-key FILE [--tls-ca FILE]]
 //
 //   (default)     socket.io 4.x server (Engine.IO protocol 4 only)
@@ -12,6 +12,9 @@
 //   --cookie      the handshake sets the cookie "io" (sticky sessions); every HTTP request
 //                 (polling and the WebSocket handshake) is recorded as
 //                 {"type":"request","transport":…,"cookie":…} (4.x only)
+//   --recovery    connection state recovery on (4.x only): a client that lost its connection
+//                 and comes back within 2 minutes gets its session (same sid) and the events
+//                 it missed; `connect` records say `"recovered":true` then
 //   --tls-cert/--tls-key  serve HTTPS; with --tls-ca, also require a client certificate
 //                 signed by that CA
 //
@@ -35,13 +38,16 @@ const https = require("https");
 function parseArgs(argv) {
   const opts = {
     pingInterval: 25000, pingTimeout: 20000, port: 0, allowEIO3: false, v2: false, cookie: false, maxBuffer: 1e6,
-    breakWebsocket: false,
+    breakWebsocket: false, recovery: false,
     tlsCert: null, tlsKey: null, tlsCa: null,
   };
   const names = {
     "--ping-interval": "pingInterval", "--ping-timeout": "pingTimeout", "--port": "port", "--max-buffer": "maxBuffer",
   };
-  const flags = { "--allow-eio3": "allowEIO3", "--v2": "v2", "--cookie": "cookie", "--break-websocket": "breakWebsocket" };
+  const flags = {
+    "--allow-eio3": "allowEIO3", "--v2": "v2", "--cookie": "cookie", "--break-websocket": "breakWebsocket",
+    "--recovery": "recovery",
+  };
   const files = { "--tls-cert": "tlsCert", "--tls-key": "tlsKey", "--tls-ca": "tlsCa" };
   const bad = (why) => {
     process.stderr.write(`server.js: ${why}\n`);
@@ -64,6 +70,7 @@ function parseArgs(argv) {
     i++;
   }
   if (opts.v2 && opts.allowEIO3) bad("--v2 and --allow-eio3 are exclusive");
+  if (opts.v2 && opts.recovery) bad("--recovery needs socket.io 4.x");
   if (!opts.tlsCert !== !opts.tlsKey || (opts.tlsCa && !opts.tlsCert)) {
     bad("--tls-cert and --tls-key go together (and --tls-ca needs them)");
   }
@@ -133,7 +140,8 @@ if (V2) {
   io = new Server(httpServer, engineOpts);
 } else {
   const { Server } = require("socket.io");
-  io = new Server(httpServer, { ...engineOpts, allowEIO3: opts.allowEIO3 });
+  const recovery = opts.recovery ? { connectionStateRecovery: {} } : {};
+  io = new Server(httpServer, { ...engineOpts, allowEIO3: opts.allowEIO3, ...recovery });
 }
 
 // Engine.IO query keys, left out of a 2.x namespace query to get its "auth".
@@ -175,7 +183,9 @@ io.engine.on("connection_error", (err) => {
 function onConnection(nsp, s) {
   const ns = nsp.name;
   const sid = s.id;
-  record({ type: "connect", ns, sid, auth: toRecord(authOf(s)), query: s.handshake.query });
+  record({
+    type: "connect", ns, sid, auth: toRecord(authOf(s)), query: s.handshake.query, recovered: Boolean(s.recovered),
+  });
   s.emit("welcome", { ns, sid });
 
   if (V2) {
@@ -228,6 +238,17 @@ function onConnection(nsp, s) {
       case "close":
         s.conn.close();
         break;
+      case "away": {
+        // Closes the connection (a recoverable "forced close", the socket is not told), then
+        // emits `count` events `name` {i} to the socket's room while it is away.
+        const [count, name] = args;
+        s.once("disconnect", () => {
+          for (let i = 0; i < count; i++) nsp.to(sid).emit(name, { i });
+          record({ type: "emitted_away", ns, sid, count });
+        });
+        s.conn.close();
+        break;
+      }
       case "emit_n": {
         const [count, name] = args;
         for (let i = 0; i < count; i++) s.emit(name, { i });

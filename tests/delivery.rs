@@ -409,3 +409,29 @@ fn retries_carry_the_queue_over_a_server_restart() {
     let tags: Vec<String> = (0..8).map(|i| i.to_string()).collect();
     assert_acks_once(&rec, &tags.iter().map(String::as_str).collect::<Vec<_>>());
 }
+
+#[test]
+fn close_fails_the_callbacks_of_held_emits_at_once() {
+    let server = TestServer::start(&[]);
+    let rec = Recorder::new(AckMode::Echo);
+    let c = client(&server.url(), |o| unsafe {
+        assert_eq!(sio_options_set_retries(o, 1), sio_result::SIO_OK);
+    });
+    let s = c.of(Some("/"), None);
+    rec.attach(s);
+    // Not joined: held in the retry FIFO; a blocking call waits behind it on another thread.
+    assert_eq!(rec.emit_with_ack(s, "ack", "[1]", -1, "held"), sio_result::SIO_OK);
+    let socket = s as usize;
+    let caller = std::thread::spawn(move || call(socket as *mut sio_socket, "ack", "[2]", -1));
+    // Time for the call to be queued (were it not, it would fail with SIO_ERR_CLOSED at once).
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(unsafe { sio_client_close(c.ptr) }, sio_result::SIO_OK);
+    // Before sio_client_free: they can never be sent.
+    let held = rec.expect(T, "held", ack_of("held"));
+    assert_eq!(held, Rec::Ack { tag: "held".into(), status: sio_result::SIO_ERR_CLOSED, args: None });
+    assert_eq!(caller.join().unwrap(), Err(sio_result::SIO_ERR_CLOSED));
+    assert_eq!(c.wait(5000), sio_result::SIO_OK);
+    c.free();
+    assert_acks_once(&rec, &["held"]);
+    assert!(server.records().iter().all(|r| r["type"] != "event"), "nothing was sent");
+}

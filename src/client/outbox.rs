@@ -5,7 +5,7 @@
 //! and carries out the [`Step`]s it returns.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -176,18 +176,16 @@ impl<A> Outbox<A> {
     }
 
     /// The namespace is not connected any more: the acks of the packets that were sent fail
-    /// with `Disconnected`; held packets keep theirs, and the retry FIFO waits for the next
-    /// connection.
+    /// with `Disconnected` (none is held while connected), and the retry FIFO waits for the next
+    /// connection. Nothing happens if it was not connected.
     pub fn disconnected(&mut self, out: &mut Vec<Step<A>>) {
+        if !self.connected {
+            return;
+        }
         self.connected = false;
         self.gauge.connected.store(false, Ordering::Release);
-        let held: HashSet<u64> = self.held.iter().filter_map(|(_, id)| *id).collect();
-        let sent: Vec<u64> = self.acks.keys().copied().filter(|id| !held.contains(id)).collect();
-        for id in sent {
-            if let Some(reply) = self.acks.remove(&id) {
-                out.push(Step::Fail(reply, Error::Disconnected));
-            }
-        }
+        debug_assert!(self.held.is_empty());
+        self.fail_acks(Error::Disconnected, out);
         if let Some(head) = self.queue.front_mut() {
             head.in_flight = None;
         }
@@ -264,8 +262,15 @@ impl<A> Outbox<A> {
                 out.push(Step::Fail(reply, Error::Closed));
             }
         }
-        out.extend(self.acks.drain().map(|(_, reply)| Step::Fail(reply, Error::Closed)));
+        self.fail_acks(Error::Closed, out);
         self.timers.clear();
+    }
+
+    /// Every callback of `acks` gets `e`, in emit order.
+    fn fail_acks(&mut self, e: Error, out: &mut Vec<Step<A>>) {
+        let mut acks: Vec<(u64, A)> = self.acks.drain().collect();
+        acks.sort_unstable_by_key(|(id, _)| *id);
+        out.extend(acks.into_iter().map(|(_, reply)| Step::Fail(reply, e.clone())));
     }
 
     /// Sends the head of the retry FIFO if the namespace is connected and it is not in flight.
@@ -556,8 +561,9 @@ mod tests {
 
     proptest! {
         /// Whatever happens: packets go out in emit order (each once without retries; with them,
-        /// all tries of one before the next, at most one in flight); every callback is called
-        /// exactly once by the end (close); the gauge counts what is held.
+        /// all tries of one before the next, at most one in flight), never after their callback
+        /// ran; every callback is called exactly once by the end (close); the gauge counts what
+        /// is held.
         #[test]
         fn delivery_invariants(retries in 0u32..3, ops in proptest::collection::vec(op(), 0..80)) {
             let (mut o, gauge) = outbox(retries);
@@ -601,6 +607,7 @@ mod tests {
                         Step::Send(p) => {
                             prop_assert!(connected);
                             let n: u32 = p.text.parse().unwrap();
+                            prop_assert!(!completions.contains(&n), "{n} sent after its callback ran");
                             if let Some(&last) = sends.last() {
                                 prop_assert!(n >= last, "out of order: {n} after {last}");
                                 prop_assert!(retries > 0 || n > last, "{n} sent twice without retries");

@@ -52,11 +52,16 @@ static void usage(FILE *to) {
         "                      each failed one up to the max (default 1000 and 5000)\n"
         "  --reconnect-attempts N\n"
         "                      give up after N failed attempts in a row (default: never)\n"
+        "  --ack-timeout MS    how long a call waits for its ack when it gives no TIMEOUT_MS\n"
+        "                      (default: no limit); with --retries, each try\n"
+        "  --retries N         at-least-once: emits and calls of a namespace go one at a time,\n"
+        "                      each with an ack, sent again up to N times when no ack comes\n"
+        "                      within the ack timeout (default 0: off)\n"
         "  --help              show this help\n"
         "\n"
         "Commands on stdin, one per line:\n"
         "  emit NSP EVENT ARGS_JSON_ARRAY\n"
-        "  call NSP EVENT ARGS_JSON_ARRAY TIMEOUT_MS   (emit with ack; prints the ack)\n"
+        "  call NSP EVENT ARGS_JSON_ARRAY [TIMEOUT_MS] (emit with ack; prints the ack)\n"
         "  disconnect NSP\n"
         "  quit                                       (EOF: quit once pending calls end)\n"
         "emit and call join NSP first if it is not joined.\n"
@@ -662,15 +667,19 @@ static void cmd_call(const sio_client *client, const char *auth, char *rest) {
     sio_socket *s;
     struct call *c;
 
-    /* The timeout is the last token; the JSON is everything between EVENT and it. */
+    /* The timeout, if given, is the last token; the JSON is everything between EVENT and it.
+     * Without it, libsio's default applies (--ack-timeout). */
     text = trim(rest);
     last = text + strlen(text);
     while (last > text && last[-1] != ' ' && last[-1] != '\t') last--;
-    if (nsp == NULL || event == NULL || !parse_num(last, 0, INT64_MAX, &timeout)) {
-        print_error("usage: call NSP EVENT ARGS_JSON_ARRAY TIMEOUT_MS");
+    if (nsp == NULL || event == NULL) {
+        print_error("usage: call NSP EVENT ARGS_JSON_ARRAY [TIMEOUT_MS]");
         return;
     }
-    *last = '\0';
+    if (parse_num(last, 0, INT64_MAX, &timeout))
+        *last = '\0';
+    else
+        timeout = -1;
     if (!args_parse("call", trim(text), &args)) return;
     if ((s = join(client, nsp, auth)) == NULL) {
         args_free(&args);
@@ -863,6 +872,12 @@ static const char *parse_options(int argc, char **argv, sio_options *opts,
         } else if (strcmp(a, "--reconnect-attempts") == 0) {
             if (!parse_num(v, 1, UINT32_MAX, &n)) goto bad;
             r = sio_options_set_reconnection_attempts(opts, (uint32_t)n);
+        } else if (strcmp(a, "--ack-timeout") == 0) {
+            if (!parse_num(v, 1, UINT32_MAX, &n)) goto bad;
+            r = sio_options_set_ack_timeout(opts, (uint32_t)n);
+        } else if (strcmp(a, "--retries") == 0) {
+            if (!parse_num(v, 0, UINT32_MAX, &n)) goto bad;
+            r = sio_options_set_retries(opts, (uint32_t)n);
         } else {
             goto bad;
         }

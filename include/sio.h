@@ -117,6 +117,11 @@ typedef enum sio_result {
    * A bug in libsio: an internal panic was caught at the boundary.
    */
   SIO_ERR_PANIC = 12,
+  /**
+   * The namespace already holds as many emits as it may (`sio_options_set_max_buffered`):
+   * this one was not queued.
+   */
+  SIO_ERR_BUFFER_FULL = 13,
 } sio_result;
 
 /**
@@ -455,12 +460,44 @@ enum sio_result sio_options_set_randomization_factor(struct sio_options *opts, d
 
 /**
  * Sets the default time an emit with ack (`sio_emit_with_ack`, `sio_call`) waits for the reply
- * when it is given a negative timeout; 0 (the default) means no limit. The reply's callback
- * then gets `SIO_ERR_TIMEOUT`, and an emit still held for a disconnected namespace is dropped.
+ * when it is given a negative timeout and its socket has no default of its own
+ * (`sio_socket_set_ack_timeout`); 0 (the default) means no limit. The reply's callback then gets
+ * `SIO_ERR_TIMEOUT`, and an emit still held for a disconnected namespace is dropped. With
+ * `sio_options_set_retries` it is the time each try waits.
  *
  * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
  */
 enum sio_result sio_options_set_ack_timeout(struct sio_options *opts, uint32_t timeout_ms);
+
+/**
+ * Sets how many emits each namespace may hold while it is not connected (disconnected,
+ * reconnecting, joining), to be sent in order once it is; with `sio_options_set_retries`, also
+ * how many may wait in its retry queue until acked. An emit beyond that fails with
+ * `SIO_ERR_BUFFER_FULL` and is not queued. 0 means no limit; the default is 1000. Emits made
+ * while the namespace is connected are never refused (those the I/O thread must hold because
+ * the connection dropped meanwhile are held and counted, even beyond the limit).
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+ */
+enum sio_result sio_options_set_max_buffered(struct sio_options *opts, size_t packets);
+
+/**
+ * At-least-once delivery, as the JS client's `retries` (default 0: off). With `retries` > 0,
+ * every emit (`sio_emit`, `sio_emit_with_ack`, `sio_call`; not `sio_emit_volatile`) of a
+ * namespace goes through a FIFO queue: one packet in flight at a time, always with an ack id
+ * (the server must acknowledge every event, also those emitted without a callback), sent again,
+ * with the same ack id, when its ack does not come within the ack timeout (the emit's own, else
+ * `sio_socket_set_ack_timeout`'s, else `sio_options_set_ack_timeout`'s; with none, a try waits
+ * as long as the connection lives), until it is acked or has been sent `retries` + 1 times. Its
+ * ack callback then gets the reply, or `SIO_ERR_TIMEOUT`, and the next packet goes. The queue
+ * waits while the namespace is not connected; on each (re)connect its head is sent again, which
+ * counts as a try. A disconnect does not fail the queued emits; `sio_client_close` and
+ * `sio_client_free` do (`SIO_ERR_CLOSED`). The server may receive a packet more than once
+ * (its ack was lost): put an id of your own in the payload to deduplicate.
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+ */
+enum sio_result sio_options_set_retries(struct sio_options *opts, uint32_t retries);
 
 /**
  * Sets the handler told about reconnection (NULL removes it), replacing any earlier one.
@@ -719,12 +756,15 @@ const char *sio_socket_namespace(const struct sio_socket *socket);
  * `buffers` (NULL and 0: none) that the arguments reference with placeholders
  * `{"_placeholder":true,"num":i}`, anywhere in them, e.g.
  * `sio_emit(s, "file", "[\"a.png\",{\"_placeholder\":true,\"num\":0}]", &buf, 1)`.
- * If the namespace is not connected yet the emit is held and sent, in order, right after it
- * connects.
+ * If the namespace is not connected (not joined yet, disconnected, reconnecting) the emit is
+ * held and sent, in order, right after it connects; when it already holds
+ * `sio_options_set_max_buffered` emits (default 1000), this one fails with
+ * `SIO_ERR_BUFFER_FULL` instead. With `sio_options_set_retries`, it goes through the retry queue.
  *
  * Ownership: arguments and buffers are copied. Thread: any, including callbacks.
  * Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_JSON` (not a JSON array, or placeholders
- * that do not reference each buffer exactly), `SIO_ERR_RESERVED_EVENT`, `SIO_ERR_CLOSED`.
+ * that do not reference each buffer exactly), `SIO_ERR_RESERVED_EVENT`, `SIO_ERR_BUFFER_FULL`,
+ * `SIO_ERR_CLOSED`.
  */
 enum sio_result sio_emit(const struct sio_socket *socket,
                          const char *event,
@@ -733,11 +773,15 @@ enum sio_result sio_emit(const struct sio_socket *socket,
                          size_t count);
 
 /**
- * Emits like `sio_emit` (same arguments and buffers) and asks the server for an
+ * Emits like `sio_emit` (same arguments and buffers, held likewise) and asks the server for an
  * acknowledgement. `callback` runs once on the dispatch thread with the reply, or with
- * `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: the client's default,
- * `sio_options_set_ack_timeout`, which is no limit unless set), `SIO_ERR_DISCONNECTED` if the
- * namespace left before the reply, or `SIO_ERR_CLOSED` during `sio_client_free`. If this call fails, `callback` is never called.
+ * `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: the socket's default,
+ * `sio_socket_set_ack_timeout`, else the client's, `sio_options_set_ack_timeout`, which is no
+ * limit unless set; a held emit that times out is dropped, never sent), `SIO_ERR_DISCONNECTED`
+ * if the namespace left after it was sent and before the reply, or `SIO_ERR_CLOSED` on
+ * `sio_client_close` or during `sio_client_free`. With `sio_options_set_retries`, the timeout
+ * is per try and `SIO_ERR_TIMEOUT` comes after the last one. If this call fails, `callback` is
+ * never called.
  *
  * Ownership: arguments are copied; `userdata` is the caller's, passed back to `callback`.
  * Thread: any, including callbacks. Errors: as `sio_emit`.
@@ -753,7 +797,7 @@ enum sio_result sio_emit_with_ack(const struct sio_socket *socket,
 
 /**
  * Emits with an acknowledgement and blocks until the reply comes (or `timeout_ms` passes;
- * negative: the client's default, `sio_options_set_ack_timeout`, which is no limit unless set).
+ * negative: the socket's default, else the client's; see `sio_emit_with_ack`).
  * On success `*reply` is the reply event: its args are the ack's arguments.
  *
  * Ownership: `*reply` is owned by the caller, free it with `sio_event_free`; written only on
@@ -768,6 +812,36 @@ enum sio_result sio_call(const struct sio_socket *socket,
                          size_t count,
                          int64_t timeout_ms,
                          struct sio_event **reply);
+
+/**
+ * Emits like `sio_emit` (same arguments and buffers), but only if the namespace is connected
+ * and the transport can take it at once: nothing waiting to be written to the WebSocket, or
+ * no polling POST in flight. Otherwise it is dropped: for values that the next one supersedes
+ * (positions, progress). It is never held, retried or acknowledged.
+ *
+ * Returns `SIO_ERR_DISCONNECTED` (dropped) when the namespace is not connected at call time;
+ * `SIO_OK` means it was queued for the I/O thread, which still drops it, silently, if the
+ * transport is not writable when it gets there (or the namespace disconnected meanwhile).
+ *
+ * Ownership: arguments and buffers are copied. Thread: any, including callbacks.
+ * Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_JSON`, `SIO_ERR_RESERVED_EVENT`,
+ * `SIO_ERR_DISCONNECTED`, `SIO_ERR_CLOSED`.
+ */
+enum sio_result sio_emit_volatile(const struct sio_socket *socket,
+                                  const char *event,
+                                  const char *args_json,
+                                  const struct sio_buffer *buffers,
+                                  size_t count);
+
+/**
+ * Sets this socket's default ack timeout: used by its emits with ack given a negative
+ * timeout (and, with `sio_options_set_retries`, by each try of every emit), instead of the
+ * client's `sio_options_set_ack_timeout`. `timeout_ms` > 0: that many ms; 0: no limit;
+ * negative: the client's default again (the initial setting). Applies to later emits.
+ *
+ * Thread: any, including callbacks. Errors: `SIO_ERR_NULL`.
+ */
+enum sio_result sio_socket_set_ack_timeout(const struct sio_socket *socket, int64_t timeout_ms);
 
 /**
  * Sets the handler for events named `event`, replacing any earlier one (whose `free_userdata`

@@ -23,6 +23,8 @@ pub enum Error {
     InCallback(&'static str),
     /// The operating system refused a resource (thread, socket pair).
     Io(String),
+    /// The namespace already holds as many emits as it may (`Options::max_buffered`).
+    BufferFull,
 }
 
 impl fmt::Display for Error {
@@ -39,6 +41,7 @@ impl fmt::Display for Error {
                 write!(f, "{what} cannot be called from a callback: it would deadlock")
             }
             Error::Io(m) => write!(f, "I/O error: {m}"),
+            Error::BufferFull => f.write_str("the emit buffer is full"),
         }
     }
 }

@@ -418,7 +418,9 @@ fn emit_on_another_namespace_joins_it() {
 #[test]
 fn bad_lines_print_errors_and_siocat_keeps_going() {
     let (server, mut cat) = connected(&[]);
-    for bad in ["bogus", "emit / x [1,", "emit / connect []", "disconnect /nowhere", "call / ack [1]"] {
+    for bad in
+        ["bogus", "emit / x [1,", "emit / connect []", "disconnect /nowhere", "call /", "call / ack [1] -5"]
+    {
         cat.send(bad);
         let line = cat.expect("error line", |l| l["type"] == "error");
         let message = line["message"].as_str().unwrap_or_default();
@@ -1126,7 +1128,7 @@ fn no_reconnect_prints_the_disconnect_and_nothing_more() {
     let line = cat.expect("disconnect", is("disconnect", "/"));
     assert_eq!(line["reason"], "transport close", "{line}");
     // Attempts would start within 100 ms; siocat keeps running until stdin ends.
-    std::thread::sleep(Duration::from_millis(500));
+    std::thread::sleep(Duration::from_millis(1500));
     assert!(cat.child.try_wait().expect("try_wait").is_none(), "siocat exited before EOF");
     cat.eof_exits_zero();
     let lines = cat.all_lines();
@@ -1185,6 +1187,79 @@ fn help_lists_reconnection_options_and_lines() {
         "\"reconnect\"",
         "\"reconnect_failed\"",
     ] {
+        assert!(help.contains(word), "--help does not mention {word}:\n{help}");
+    }
+}
+
+// ---- Delivery: --ack-timeout, --retries ----
+
+#[test]
+fn ack_timeout_is_the_default_of_calls_without_their_own() {
+    let (server, mut cat) = connected(&["--ack-timeout", "1000"]);
+    cat.send("call / never []");
+    let line = cat.expect("ack_timeout", is("ack_timeout", "/"));
+    assert_eq!(line, json!({ "type": "ack_timeout", "ns": "/", "event": "never" }));
+    cat.send("call / ack [1]");
+    assert_eq!(cat.expect("ack", is("ack", "/"))["args"], json!([1]));
+    // A call's own timeout wins.
+    cat.send("call / never [] 60000");
+    cat.send("call / ack [2]");
+    assert_eq!(cat.expect("ack", is("ack", "/"))["args"], json!([2]));
+    std::thread::sleep(Duration::from_millis(1500));
+    cat.send("quit");
+    let status = cat.wait();
+    assert!(status.success(), "{status}");
+    let lines = cat.all_lines();
+    assert_eq!(lines.iter().filter(|l| l["type"] == "ack_timeout").count(), 1, "{lines:?}");
+    server.expect(*T, |r| r["type"] == "event" && r["args"] == json!([2]));
+}
+
+#[test]
+fn retries_send_again_until_the_server_acks() {
+    let (server, mut cat) = connected(&["--retries", "2", "--ack-timeout", "700"]);
+    // The server's "flaky" event withholds its ack for the first k receptions of [id, k].
+    cat.send("emit / flaky [0,1]");
+    cat.send("call / flaky [1,2]");
+    let line = cat.expect("ack", is("ack", "/"));
+    assert_eq!(line["event"], "flaky");
+    assert_eq!(line["args"][0], 1);
+    assert_eq!(line["args"], json!([1, 3]), "acked at the 3rd reception, the last try");
+    cat.send("call / flaky [2,5]");
+    let line = cat.expect("ack_timeout", is("ack_timeout", "/"));
+    assert_eq!(line, json!({ "type": "ack_timeout", "ns": "/", "event": "flaky" }));
+    cat.eof_exits_zero();
+    // Every emit, in order, each sent until acked: 0 twice (three times if its ack was late),
+    // 1 and 2 three times (the tries of --retries 2), each time asking for an ack.
+    let flaky: Vec<Value> = server.records().into_iter().filter(|r| r["event"] == "flaky").collect();
+    let ids: Vec<i64> = flaky.iter().filter_map(|r| r["args"][0].as_i64()).collect();
+    let count = |id| ids.iter().filter(|&&i| i == id).count();
+    assert!(ids.windows(2).all(|w| w[0] <= w[1]), "FIFO: {ids:?}");
+    assert!((2..=3).contains(&count(0)) && count(1) == 3 && count(2) == 3, "{ids:?}");
+    assert!(flaky.iter().all(|r| r["ack"] == true), "{flaky:?}");
+}
+
+#[test]
+fn bad_delivery_values_exit_2() {
+    for args in [
+        &["--ack-timeout", "0"][..],
+        &["--ack-timeout", "-1"],
+        &["--ack-timeout", "4294967296"],
+        &["--ack-timeout"],
+        &["--retries", "-1"],
+        &["--retries", "x"],
+        &["--retries"],
+    ] {
+        let (status, stderr) = run_to_exit(args);
+        assert_eq!(status.code(), Some(2), "{args:?}: {status}, stderr: {stderr}");
+        assert!(stderr.contains("usage: siocat"), "{args:?}: {stderr}");
+    }
+    for args in [&["--ack-timeout", "1", "--retries", "0"][..], &["--retries", "4294967295"]] {
+        let (status, stderr) = run_to_exit(args);
+        assert_eq!(status.code(), Some(1), "{args:?}: {status}, stderr: {stderr}");
+    }
+    let out = siocat_command().arg("--help").output().expect("run siocat --help");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for word in ["--ack-timeout MS", "--retries N", "[TIMEOUT_MS]"] {
         assert!(help.contains(word), "--help does not mention {word}:\n{help}");
     }
 }

@@ -1,8 +1,6 @@
 //! The I/O thread: owns the Engine.IO session and every namespace's protocol state, turns
 //! commands into frames and frames into callbacks for the dispatch thread.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -11,6 +9,7 @@ use super::auth::AuthRequest;
 use super::backoff::Backoff;
 use super::event::AckRequest;
 use super::namespace::{Namespace, Status};
+use super::outbox::{Outbox, Step};
 use super::shared::{AckResult, AckTarget, Command, Dispatch, Outgoing, ReconnectEvent, Shared};
 use super::Event;
 use crate::client::options::{ProtocolMode, TransportMode};
@@ -46,9 +45,9 @@ pub(crate) struct Io {
     shared: Arc<Shared>,
     namespaces: Vec<Namespace>,
     session: Option<Session>,
-    /// Ack deadlines: (when, namespace, ack id). Entries whose ack is gone are skipped.
-    timers: BinaryHeap<Reverse<(Instant, usize, u64)>>,
     commands: Vec<Command>,
+    /// What an outbox asked for (reused).
+    steps: Vec<Step<AckTarget>>,
     out: Vec<Dispatch>,
     /// Set when the session broke while handling something; acted on by the main loop.
     lost: Option<&'static str>,
@@ -75,8 +74,8 @@ impl Io {
             shared: shared.clone(),
             namespaces: Vec::new(),
             session: None,
-            timers: BinaryHeap::new(),
             commands: Vec::new(),
+            steps: Vec::new(),
             out: Vec::new(),
             lost: None,
             last_request: 0,
@@ -164,7 +163,7 @@ impl Io {
 
     fn next_deadline(&self) -> Option<Instant> {
         let ping = self.session.as_ref().map(|s| s.heartbeat.next_wakeup());
-        let ack = self.timers.peek().map(|Reverse((t, _, _))| *t);
+        let ack = self.namespaces.iter().filter_map(|n| n.outbox.next_deadline()).min();
         [ping, ack, self.reconnect_at].into_iter().flatten().min()
     }
 
@@ -186,7 +185,7 @@ impl Io {
         match cmd {
             Command::Register(socket) => {
                 debug_assert_eq!(socket.index, self.namespaces.len());
-                self.namespaces.push(Namespace::new(socket));
+                self.namespaces.push(Namespace::new(socket, self.shared.options.retries));
             }
             Command::Connect { ns, seq } => {
                 self.last_request = seq;
@@ -199,19 +198,10 @@ impl Io {
                 }
             }
             Command::Disconnect { ns } => self.leave(ns, true),
-            Command::Emit { ns, packet, ack } => {
-                let n = &mut self.namespaces[ns];
-                let id = ack.map(|(id, pending)| {
-                    if let Some(t) = pending.deadline {
-                        self.timers.push(Reverse((t, ns, id)));
-                    }
-                    n.acks.insert(id, pending);
-                    id
-                });
-                if n.status == Status::Connected && self.session.is_some() {
+            Command::Emit { ns, emit } => self.outbox(ns, |o, out| o.emit(emit, Instant::now(), out)),
+            Command::Volatile { ns, packet } => {
+                if self.namespaces[ns].status == Status::Connected && self.writable() {
                     self.send(packet);
-                } else {
-                    n.send_buffer.push_back((packet, id));
                 }
             }
             Command::Ack { ns, connection, packet } => {
@@ -224,6 +214,7 @@ impl Io {
                 self.last_request = seq;
                 for ns in 0..self.namespaces.len() {
                     self.leave(ns, true);
+                    self.outbox(ns, Outbox::close);
                 }
             }
             Command::Auth { ns, token, auth } => self.on_auth(ns, token, auth),
@@ -280,10 +271,38 @@ impl Io {
     fn disconnected(&mut self, ns: usize, why: &'static str) {
         let n = &mut self.namespaces[ns];
         n.status = Status::Idle;
-        let failed = n.take_sent_acks();
         self.out.push(Dispatch::Disconnect(n.socket.clone(), why));
-        for pending in failed {
-            self.complete_ack(pending.target, Err(Error::Disconnected));
+        self.outbox(ns, Outbox::disconnected);
+    }
+
+    /// Runs `f` on the outbox of namespace `ns` and carries out what it asks for.
+    fn outbox<R>(
+        &mut self,
+        ns: usize,
+        f: impl FnOnce(&mut Outbox<AckTarget>, &mut Vec<Step<AckTarget>>) -> R,
+    ) -> R {
+        let mut steps = std::mem::take(&mut self.steps);
+        let r = f(&mut self.namespaces[ns].outbox, &mut steps);
+        for step in steps.drain(..) {
+            match step {
+                Step::Send(packet) => self.send(packet),
+                Step::Fail(target, e) => self.complete_ack(target, Err(e)),
+            }
+        }
+        self.steps = steps;
+        r
+    }
+
+    /// Whether a volatile emit can go now: the WebSocket wrote out everything queued, or no
+    /// polling POST is in flight or waiting.
+    fn writable(&mut self) -> bool {
+        let Some(s) = &mut self.session else { return false };
+        match s.conn.flush() {
+            Ok(()) => s.conn.writable(),
+            Err(e) => {
+                self.lost.get_or_insert(reason(&e));
+                false
+            }
         }
     }
 
@@ -295,15 +314,9 @@ impl Io {
     }
 
     fn expire_acks(&mut self, now: Instant) {
-        while let Some(Reverse((t, ns, id))) = self.timers.peek().copied() {
-            if t > now {
-                break;
-            }
-            self.timers.pop();
-            let n = &mut self.namespaces[ns];
-            if let Some(pending) = n.acks.remove(&id) {
-                n.send_buffer.retain(|(_, a)| *a != Some(id));
-                self.complete_ack(pending.target, Err(Error::Timeout));
+        for ns in 0..self.namespaces.len() {
+            if self.namespaces[ns].outbox.next_deadline().is_some_and(|t| t <= now) {
+                self.outbox(ns, |o, out| o.expire(now, out));
             }
         }
     }
@@ -829,13 +842,10 @@ impl Io {
             n.offset = None;
         }
         n.pid = pid;
-        let buffered = std::mem::take(&mut n.send_buffer);
         // With a recovered session: the events missed meanwhile, which came before the reply.
         self.out.extend(n.receive_buffer.drain(..).map(Dispatch::Event));
         self.out.push(Dispatch::Connect(n.socket.clone(), sid, recovered));
-        for (packet, _) in buffered {
-            self.send(packet);
-        }
+        self.outbox(ns, |o, out| o.connected(Instant::now(), out));
     }
 
     fn on_connect_error(&mut self, ns: usize, data: &str) {
@@ -888,14 +898,15 @@ impl Io {
                 }
             }
             _ => {
-                let Some(pending) = id.and_then(|id| n.acks.remove(&id)) else {
+                let Some(target) = id.and_then(|id| self.outbox(ns, |o, out| o.ack(id, Instant::now(), out)))
+                else {
                     return;
                 };
                 // `decode` checked that an ACK's payload is an array.
                 let inner =
                     data.trim().strip_prefix('[').and_then(|d| d.strip_suffix(']')).unwrap_or_default();
-                let reply = Event::new(n.socket.clone(), "", inner, buffers, None);
-                self.complete_ack(pending.target, Ok(reply));
+                let reply = Event::new(self.namespaces[ns].socket.clone(), "", inner, buffers, None);
+                self.complete_ack(target, Ok(reply));
             }
         }
     }
@@ -909,12 +920,17 @@ impl Io {
         self.shared.take_commands(&mut self.commands);
         let mut orphans: Vec<AckTarget> = Vec::new();
         for cmd in self.commands.drain(..) {
-            if let Command::Emit { ack: Some((_, pending)), .. } = cmd {
-                orphans.push(pending.target);
+            if let Command::Emit { emit, .. } = cmd {
+                orphans.extend(emit.reply);
             }
         }
         for n in &mut self.namespaces {
-            orphans.extend(n.acks.drain().map(|(_, pending)| pending.target));
+            n.outbox.close(&mut self.steps);
+        }
+        for step in self.steps.drain(..) {
+            if let Step::Fail(target, _) = step {
+                orphans.push(target);
+            }
         }
         for target in orphans {
             self.complete_ack(target, Err(Error::Closed));

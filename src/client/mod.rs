@@ -10,9 +10,10 @@ mod handlers;
 mod io;
 mod namespace;
 pub mod options;
+mod outbox;
 mod shared;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -27,7 +28,8 @@ pub use shared::{AckFn, AckResult, ReconnectEvent, ReconnectHandler};
 
 use handlers::Handlers;
 use options::{normalize_namespace, Endpoint};
-use shared::{AckTarget, Command, Outgoing, PendingAck, Shared};
+use outbox::{Emit, Gauge};
+use shared::{AckTarget, Command, Outgoing, Shared};
 
 use crate::{json, socketio, Error};
 
@@ -55,6 +57,10 @@ pub struct Socket {
     /// Whether the last connect recovered the session (set on the dispatch thread).
     pub(crate) recovered: AtomicBool,
     next_ack_id: AtomicU64,
+    /// Whether the namespace is connected and how many emits it holds, kept by the I/O thread.
+    pub(crate) gauge: Arc<Gauge>,
+    /// This socket's default ack timeout in ms: negative, the client's; 0, none.
+    ack_timeout_ms: AtomicI64,
 }
 
 impl Client {
@@ -107,6 +113,8 @@ impl Client {
             sid: Mutex::new(None),
             recovered: AtomicBool::new(false),
             next_ack_id: AtomicU64::new(0),
+            gauge: Arc::default(),
+            ack_timeout_ms: AtomicI64::new(-1),
         });
         self.shared.send(Command::Register(socket.clone()))?;
         sockets.push(socket.clone());
@@ -218,10 +226,57 @@ impl Socket {
 
     /// Emits `event` with `args` (a JSON array) and binary `buffers`, which `args` references
     /// with placeholders `{"_placeholder":true,"num":N}` (every buffer exactly by its index).
-    /// Held until the namespace is connected.
+    /// Held until the namespace is connected; fails with [`Error::BufferFull`] when it holds
+    /// [`Options::max_buffered`] emits already.
     pub fn emit(&self, event: &str, args: &str, buffers: Vec<Vec<u8>>) -> Result<(), Error> {
+        // The retry FIFO needs an ack id on every packet.
+        let id = (self.shared.options.retries > 0).then(|| self.next_ack_id.fetch_add(1, Ordering::Relaxed));
+        let packet = self.event_packet(event, args, buffers, id)?;
+        self.queue_emit(Emit { packet, id, reply: None, timeout: self.default_ack_timeout(), counted: false })
+    }
+
+    /// Emits only if the namespace is connected and the transport can take it at once;
+    /// otherwise the emit is dropped (for values that the next one supersedes). Fails with
+    /// [`Error::Disconnected`] when the namespace is not connected at call time; a drop after
+    /// that (not writable, or disconnected meanwhile) is silent.
+    pub fn emit_volatile(&self, event: &str, args: &str, buffers: Vec<Vec<u8>>) -> Result<(), Error> {
         let packet = self.event_packet(event, args, buffers, None)?;
-        self.shared.send(Command::Emit { ns: self.index, packet, ack: None })
+        if !self.gauge.connected() {
+            return Err(Error::Disconnected);
+        }
+        self.shared.send(Command::Volatile { ns: self.index, packet })
+    }
+
+    /// Sets this socket's default ack timeout, for emits with ack given none of their own (and,
+    /// with retries, for each try): `None` goes back to the client's
+    /// ([`Options::ack_timeout`]), `Some(None)` means no limit.
+    pub fn set_ack_timeout(&self, timeout: Option<Option<Duration>>) {
+        let ms = match timeout {
+            None => -1,
+            Some(None) => 0,
+            Some(Some(t)) => i64::try_from(t.as_millis()).unwrap_or(i64::MAX).max(1),
+        };
+        self.ack_timeout_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn default_ack_timeout(&self) -> Option<Duration> {
+        match self.ack_timeout_ms.load(Ordering::Relaxed) {
+            ms if ms < 0 => self.shared.options.ack_timeout,
+            0 => None,
+            ms => Some(Duration::from_millis(ms.unsigned_abs())),
+        }
+    }
+
+    /// Counts `emit` in the gauge if it is going to be held (refusing it when full) and queues it.
+    fn queue_emit(&self, mut emit: Emit<AckTarget>) -> Result<(), Error> {
+        let options = &self.shared.options;
+        emit.counted = self.gauge.admit(options.max_buffered, options.retries > 0)?;
+        let counted = emit.counted;
+        let sent = self.shared.send(Command::Emit { ns: self.index, emit });
+        if sent.is_err() && counted {
+            self.gauge.uncount();
+        }
+        sent
     }
 
     /// Emits with an acknowledgement: `reply` runs on the dispatch thread, once, with the ack's
@@ -273,11 +328,9 @@ impl Socket {
     ) -> Result<(), Error> {
         let id = self.next_ack_id.fetch_add(1, Ordering::Relaxed);
         let packet = self.event_packet(event, args, buffers, Some(id))?;
-        // Without a timeout of its own, the client's default applies (none unless set).
-        let timeout = timeout.or(self.shared.options.ack_timeout);
-        // A timeout too far away to represent is no timeout.
-        let pending = PendingAck { deadline: timeout.and_then(|t| Instant::now().checked_add(t)), target };
-        self.shared.send(Command::Emit { ns: self.index, packet, ack: Some((id, pending)) })
+        // Without a timeout of its own, the socket's default applies (or the client's).
+        let timeout = timeout.or_else(|| self.default_ack_timeout());
+        self.queue_emit(Emit { packet, id: Some(id), reply: Some(target), timeout, counted: false })
     }
 
     /// Encodes `42[<nsp>,][<id>]["event",...args]` (or `45<n>-…` with buffers) on the caller's

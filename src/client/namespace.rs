@@ -1,10 +1,10 @@
-//! One namespace as the I/O thread sees it: its state, the emits held until it is connected, and
-//! the acks it waits for. No I/O here.
+//! One namespace as the I/O thread sees it: its state, its outbox (emits held until it is
+//! connected, acks waited for), and the events received before its CONNECT reply. No I/O here.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use super::shared::{Outgoing, PendingAck};
+use super::outbox::Outbox;
+use super::shared::AckTarget;
 use super::{Event, Socket};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,11 +24,9 @@ pub(crate) struct Namespace {
     /// Counts successful connects, so that a late answer to a server ack is not sent to a newer
     /// connection.
     pub connection: u64,
-    /// Emits waiting for the CONNECT reply: the packet and its ack id.
-    pub send_buffer: VecDeque<(Outgoing, Option<u64>)>,
+    pub outbox: Outbox<AckTarget>,
     /// Events that arrived before the CONNECT reply; delivered just before `connect`.
     pub receive_buffer: Vec<Event>,
-    pub acks: HashMap<u64, PendingAck>,
     /// The auth request the CONNECT waits for (its token), while the provider has not answered.
     pub auth_request: Option<u64>,
     /// Connection state recovery: the private session id of the last CONNECT reply…
@@ -38,14 +36,14 @@ pub(crate) struct Namespace {
 }
 
 impl Namespace {
-    pub fn new(socket: Arc<Socket>) -> Namespace {
+    /// `retries`: see [`Outbox`].
+    pub fn new(socket: Arc<Socket>, retries: u32) -> Namespace {
         Namespace {
+            outbox: Outbox::new(socket.gauge.clone(), retries),
             socket,
             status: Status::Idle,
             connection: 0,
-            send_buffer: VecDeque::new(),
             receive_buffer: Vec::new(),
-            acks: HashMap::new(),
             auth_request: None,
             pid: None,
             offset: None,
@@ -92,14 +90,6 @@ impl Namespace {
     /// Joined or joining: the Engine.IO session is needed.
     pub fn is_active(&self) -> bool {
         self.status != Status::Idle
-    }
-
-    /// Removes the acks whose packets already left (those still buffered wait for the next
-    /// connection, as in the JS client); the caller reports them as disconnected.
-    pub fn take_sent_acks(&mut self) -> Vec<PendingAck> {
-        let buffered: Vec<u64> = self.send_buffer.iter().filter_map(|(_, id)| *id).collect();
-        let sent: Vec<u64> = self.acks.keys().copied().filter(|id| !buffered.contains(id)).collect();
-        sent.into_iter().filter_map(|id| self.acks.remove(&id)).collect()
     }
 }
 

@@ -79,6 +79,13 @@ pub struct Options {
     /// How long an emit with ack waits for the reply when it gives no timeout of its own
     /// (`None`: as long as the namespace stays connected).
     pub ack_timeout: Option<Duration>,
+    /// How many emits a namespace holds while it is not connected (and, with `retries`, in its
+    /// FIFO until acked) before emits fail with [`Error::BufferFull`]; 0: no limit.
+    pub max_buffered: usize,
+    /// With n > 0, every emit (but volatile ones) goes through a FIFO, one in flight at a time,
+    /// and is sent again up to n times when no ack comes within the ack timeout (`protocol.md`
+    /// §3.7).
+    pub retries: u32,
 }
 
 impl Default for Options {
@@ -98,6 +105,8 @@ impl Default for Options {
             reconnection_delay_max: Duration::from_millis(5000),
             randomization_factor: 0.5,
             ack_timeout: None,
+            max_buffered: 1000,
+            retries: 0,
             tls: TlsOptions::default(),
         }
     }

@@ -10,6 +10,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::auth::AuthRequest;
 use super::options::{Endpoint, Options};
+use super::outbox::Emit;
 use super::{Event, Socket};
 use crate::transport::proxy::{self, ProxyServer};
 use crate::transport::tls::client_config;
@@ -29,13 +30,9 @@ pub(crate) enum AckTarget {
     Direct(AckFn),
 }
 
-pub(crate) struct PendingAck {
-    pub deadline: Option<Instant>,
-    pub target: AckTarget,
-}
-
 /// A Socket.IO packet ready for the wire: its Engine.IO text packet (`4…`) and the binary
 /// attachments that follow it, in order, with nothing in between.
+#[derive(Clone)]
 pub(crate) struct Outgoing {
     pub text: String,
     pub attachments: Vec<Vec<u8>>,
@@ -53,8 +50,12 @@ pub(crate) enum Command {
     },
     Emit {
         ns: usize,
+        emit: Emit<AckTarget>,
+    },
+    /// Sent only if the namespace is connected and the transport writable now.
+    Volatile {
+        ns: usize,
         packet: Outgoing,
-        ack: Option<(u64, PendingAck)>,
     },
     /// An answer to a server ack request, valid only on connection number `connection`.
     Ack {

@@ -312,8 +312,10 @@ pub unsafe extern "C" fn sio_options_set_randomization_factor(
 }
 
 /// Sets the default time an emit with ack (`sio_emit_with_ack`, `sio_call`) waits for the reply
-/// when it is given a negative timeout; 0 (the default) means no limit. The reply's callback
-/// then gets `SIO_ERR_TIMEOUT`, and an emit still held for a disconnected namespace is dropped.
+/// when it is given a negative timeout and its socket has no default of its own
+/// (`sio_socket_set_ack_timeout`); 0 (the default) means no limit. The reply's callback then gets
+/// `SIO_ERR_TIMEOUT`, and an emit still held for a disconnected namespace is dropped. With
+/// `sio_options_set_retries` it is the time each try waits.
 ///
 /// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
 #[no_mangle]
@@ -322,6 +324,50 @@ pub unsafe extern "C" fn sio_options_set_ack_timeout(opts: *mut sio_options, tim
         // SAFETY: caller contract: `opts` from `sio_options_new`.
         to_code(unsafe { with_options(opts, |o| {
             o.ack_timeout = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms.into()));
+            Ok(())
+        }) })
+    }
+}
+
+/// Sets how many emits each namespace may hold while it is not connected (disconnected,
+/// reconnecting, joining), to be sent in order once it is; with `sio_options_set_retries`, also
+/// how many may wait in its retry queue until acked. An emit beyond that fails with
+/// `SIO_ERR_BUFFER_FULL` and is not queued. 0 means no limit; the default is 1000. Emits made
+/// while the namespace is connected are never refused (those the I/O thread must hold because
+/// the connection dropped meanwhile are held and counted, even beyond the limit).
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_max_buffered(opts: *mut sio_options, packets: usize) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`.
+        to_code(unsafe { with_options(opts, |o| {
+            o.max_buffered = packets;
+            Ok(())
+        }) })
+    }
+}
+
+/// At-least-once delivery, as the JS client's `retries` (default 0: off). With `retries` > 0,
+/// every emit (`sio_emit`, `sio_emit_with_ack`, `sio_call`; not `sio_emit_volatile`) of a
+/// namespace goes through a FIFO queue: one packet in flight at a time, always with an ack id
+/// (the server must acknowledge every event, also those emitted without a callback), sent again,
+/// with the same ack id, when its ack does not come within the ack timeout (the emit's own, else
+/// `sio_socket_set_ack_timeout`'s, else `sio_options_set_ack_timeout`'s; with none, a try waits
+/// as long as the connection lives), until it is acked or has been sent `retries` + 1 times. Its
+/// ack callback then gets the reply, or `SIO_ERR_TIMEOUT`, and the next packet goes. The queue
+/// waits while the namespace is not connected; on each (re)connect its head is sent again, which
+/// counts as a try. A disconnect does not fail the queued emits; `sio_client_close` and
+/// `sio_client_free` do (`SIO_ERR_CLOSED`). The server may receive a packet more than once
+/// (its ack was lost): put an id of your own in the payload to deduplicate.
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_retries(opts: *mut sio_options, retries: u32) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`.
+        to_code(unsafe { with_options(opts, |o| {
+            o.retries = retries;
             Ok(())
         }) })
     }

@@ -36,6 +36,9 @@ pub enum sio_result {
     SIO_ERR_IO = 11,
     /// A bug in libsio: an internal panic was caught at the boundary.
     SIO_ERR_PANIC = 12,
+    /// The namespace already holds as many emits as it may (`sio_options_set_max_buffered`):
+    /// this one was not queued.
+    SIO_ERR_BUFFER_FULL = 13,
 }
 
 use sio_result::*;
@@ -75,6 +78,7 @@ impl From<Error> for Failure {
             Error::Disconnected => SIO_ERR_DISCONNECTED,
             Error::InCallback(_) => SIO_ERR_IN_CALLBACK,
             Error::Io(_) => SIO_ERR_IO,
+            Error::BufferFull => SIO_ERR_BUFFER_FULL,
         };
         Failure::new(code, e.to_string())
     }
@@ -161,6 +165,7 @@ pub extern "C" fn sio_result_str(code: c_int) -> *const c_char {
         10 => b"SIO_ERR_IN_CALLBACK: blocking call made from a callback\0",
         11 => b"SIO_ERR_IO: the operating system refused a resource\0",
         12 => b"SIO_ERR_PANIC: internal error in libsio\0",
+        13 => b"SIO_ERR_BUFFER_FULL: the emit buffer is full\0",
         _ => b"unknown result code\0",
     };
     s.as_ptr().cast()

@@ -121,12 +121,15 @@ pub unsafe extern "C" fn sio_socket_namespace(socket: *const sio_socket) -> *con
 /// `buffers` (NULL and 0: none) that the arguments reference with placeholders
 /// `{"_placeholder":true,"num":i}`, anywhere in them, e.g.
 /// `sio_emit(s, "file", "[\"a.png\",{\"_placeholder\":true,\"num\":0}]", &buf, 1)`.
-/// If the namespace is not connected yet the emit is held and sent, in order, right after it
-/// connects.
+/// If the namespace is not connected (not joined yet, disconnected, reconnecting) the emit is
+/// held and sent, in order, right after it connects; when it already holds
+/// `sio_options_set_max_buffered` emits (default 1000), this one fails with
+/// `SIO_ERR_BUFFER_FULL` instead. With `sio_options_set_retries`, it goes through the retry queue.
 ///
 /// Ownership: arguments and buffers are copied. Thread: any, including callbacks.
 /// Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_JSON` (not a JSON array, or placeholders
-/// that do not reference each buffer exactly), `SIO_ERR_RESERVED_EVENT`, `SIO_ERR_CLOSED`.
+/// that do not reference each buffer exactly), `SIO_ERR_RESERVED_EVENT`, `SIO_ERR_BUFFER_FULL`,
+/// `SIO_ERR_CLOSED`.
 #[no_mangle]
 pub unsafe extern "C" fn sio_emit(
     socket: *const sio_socket,
@@ -146,11 +149,15 @@ pub unsafe extern "C" fn sio_emit(
     }
 }
 
-/// Emits like `sio_emit` (same arguments and buffers) and asks the server for an
+/// Emits like `sio_emit` (same arguments and buffers, held likewise) and asks the server for an
 /// acknowledgement. `callback` runs once on the dispatch thread with the reply, or with
-/// `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: the client's default,
-/// `sio_options_set_ack_timeout`, which is no limit unless set), `SIO_ERR_DISCONNECTED` if the
-/// namespace left before the reply, or `SIO_ERR_CLOSED` during `sio_client_free`. If this call fails, `callback` is never called.
+/// `SIO_ERR_TIMEOUT` after `timeout_ms` (negative: the socket's default,
+/// `sio_socket_set_ack_timeout`, else the client's, `sio_options_set_ack_timeout`, which is no
+/// limit unless set; a held emit that times out is dropped, never sent), `SIO_ERR_DISCONNECTED`
+/// if the namespace left after it was sent and before the reply, or `SIO_ERR_CLOSED` on
+/// `sio_client_close` or during `sio_client_free`. With `sio_options_set_retries`, the timeout
+/// is per try and `SIO_ERR_TIMEOUT` comes after the last one. If this call fails, `callback` is
+/// never called.
 ///
 /// Ownership: arguments are copied; `userdata` is the caller's, passed back to `callback`.
 /// Thread: any, including callbacks. Errors: as `sio_emit`.
@@ -187,7 +194,7 @@ pub unsafe extern "C" fn sio_emit_with_ack(
 }
 
 /// Emits with an acknowledgement and blocks until the reply comes (or `timeout_ms` passes;
-/// negative: the client's default, `sio_options_set_ack_timeout`, which is no limit unless set).
+/// negative: the socket's default, else the client's; see `sio_emit_with_ack`).
 /// On success `*reply` is the reply event: its args are the ack's arguments.
 ///
 /// Ownership: `*reply` is owned by the caller, free it with `sio_event_free`; written only on
@@ -217,6 +224,62 @@ pub unsafe extern "C" fn sio_call(
             let ev: Event = socket.call(event, args, buffers, timeout)?;
             // SAFETY: `reply` is non-NULL and writable per the contract.
             unsafe { *reply = Box::into_raw(Box::new(ev)).cast() };
+            Ok(())
+        })())
+    }
+}
+
+/// Emits like `sio_emit` (same arguments and buffers), but only if the namespace is connected
+/// and the transport can take it at once: nothing waiting to be written to the WebSocket, or
+/// no polling POST in flight. Otherwise it is dropped: for values that the next one supersedes
+/// (positions, progress). It is never held, retried or acknowledged.
+///
+/// Returns `SIO_ERR_DISCONNECTED` (dropped) when the namespace is not connected at call time;
+/// `SIO_OK` means it was queued for the I/O thread, which still drops it, silently, if the
+/// transport is not writable when it gets there (or the namespace disconnected meanwhile).
+///
+/// Ownership: arguments and buffers are copied. Thread: any, including callbacks.
+/// Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_JSON`, `SIO_ERR_RESERVED_EVENT`,
+/// `SIO_ERR_DISCONNECTED`, `SIO_ERR_CLOSED`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_emit_volatile(
+    socket: *const sio_socket,
+    event: *const c_char,
+    args_json: *const c_char,
+    buffers: *const sio_buffer,
+    count: usize,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let socket = unsafe { socket_arg(socket) }?;
+            let event = unsafe { str_arg(event, "event") }?;
+            let (args, buffers) = unsafe { payload_args(args_json, buffers, count) }?;
+            Ok(socket.emit_volatile(event, args, buffers)?)
+        })())
+    }
+}
+
+/// Sets this socket's default ack timeout: used by its emits with ack given a negative
+/// timeout (and, with `sio_options_set_retries`, by each try of every emit), instead of the
+/// client's `sio_options_set_ack_timeout`. `timeout_ms` > 0: that many ms; 0: no limit;
+/// negative: the client's default again (the initial setting). Applies to later emits.
+///
+/// Thread: any, including callbacks. Errors: `SIO_ERR_NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_socket_set_ack_timeout(
+    socket: *const sio_socket,
+    timeout_ms: i64,
+) -> sio_result {
+    ffi_boundary! {
+        to_code((|| {
+            // SAFETY: caller contract.
+            let socket = unsafe { socket_arg(socket) }?;
+            socket.set_ack_timeout(match timeout_ms {
+                ms if ms < 0 => None,
+                0 => Some(None),
+                ms => Some(timeout_arg(ms)),
+            });
             Ok(())
         })())
     }

@@ -54,6 +54,15 @@ impl Connection {
         }
     }
 
+    /// Whether a packet queued now would go at once: nothing waits to be written to the
+    /// WebSocket, or no polling POST is in flight or waiting to be sent.
+    pub fn writable(&self) -> bool {
+        match self {
+            Connection::WebSocket(c) => !c.wants_write(),
+            Connection::Polling(c) => c.writable(),
+        }
+    }
+
     /// The descriptor to `poll` (WebSocket only: polling reports through the waker), and
     /// whether to wait for it to become writable.
     pub fn poll_fd(&self) -> (Option<RawFd>, bool) {

@@ -285,6 +285,11 @@ impl Polling {
         Ok(())
     }
 
+    /// No POST in flight and nothing queued for the next one.
+    pub fn writable(&self) -> bool {
+        !self.post_in_flight && self.outbox.is_empty()
+    }
+
     /// Hands what is queued to the writer thread as one POST, unless one is in flight.
     pub fn flush(&mut self) -> Result<(), TransportError> {
         if let Some(e) = &self.failed {

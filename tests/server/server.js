@@ -180,6 +180,9 @@ io.engine.on("connection_error", (err) => {
   record({ type: "engine_error", code: err.code, message: err.message });
 });
 
+// Event "flaky": how many times each payload was received.
+const flakySeen = new Map();
+
 function onConnection(nsp, s) {
   const ns = nsp.name;
   const sid = s.id;
@@ -266,6 +269,19 @@ function onConnection(nsp, s) {
       case "broadcast":
         nsp.emit(...args);
         break;
+      case "flaky": {
+        // [id, k]: the ack is withheld for the first k receptions of this payload (on any
+        // connection), then given as [id, receptions] (and recorded as "flaky_ack"); every
+        // reception is recorded above.
+        const key = JSON.stringify(args);
+        const seen = (flakySeen.get(key) ?? 0) + 1;
+        flakySeen.set(key, seen);
+        if (ack && seen > Number(args[1])) {
+          record({ type: "flaky_ack", ns, id: args[0], receptions: seen });
+          ack(args[0], seen);
+        }
+        break;
+      }
       default:
         // recorded only; an ack for an unknown event is deliberately never called
         break;

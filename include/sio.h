@@ -140,6 +140,39 @@ typedef enum sio_reconnect_event {
 } sio_reconnect_event;
 
 /**
+ * How much a log line matters (`sio_options_set_log`), from the most to the least important.
+ */
+typedef enum sio_log_level {
+  /**
+   * No logging (as a maximum level only).
+   */
+  SIO_LOG_OFF = 0,
+  /**
+   * The client gives up on something: a reconnection that ran out of attempts.
+   */
+  SIO_LOG_ERROR = 1,
+  /**
+   * Something failed and the client copes: a lost connection, a refused namespace, a failed
+   * connection attempt or upgrade, a packet that cannot be parsed.
+   */
+  SIO_LOG_WARN = 2,
+  /**
+   * The life of a connection: opened (transport, session id), upgraded, closed (why),
+   * namespaces joined and left, reconnection attempts.
+   */
+  SIO_LOG_INFO = 3,
+  /**
+   * Details: handshake values, packets dropped (no handler, unknown namespace or ack id),
+   * ack timeouts, reconnection delays.
+   */
+  SIO_LOG_DEBUG = 4,
+  /**
+   * Every Engine.IO packet sent and received (its first 200 bytes).
+   */
+  SIO_LOG_TRACE = 5,
+} sio_log_level;
+
+/**
  * The transports a client may use (`sio_options_set_transport`).
  */
 typedef enum sio_transport {
@@ -229,6 +262,12 @@ typedef struct sio_buffer {
   const uint8_t *data;
   size_t len;
 } sio_buffer;
+
+/**
+ * Receives one log line: `message` is one line of text without a trailing newline, borrowed
+ * until the callback returns.
+ */
+typedef void (*sio_log_cb)(void *userdata, enum sio_log_level level, const char *message);
 
 /**
  * Called once with the outcome of an emit with ack: `SIO_OK` and the `reply` (an event whose
@@ -477,10 +516,14 @@ enum sio_result sio_client_close(const struct sio_client *client);
 /**
  * Blocks until the client is closed — no namespace joined or joining, and the callbacks that
  * report it have run — or `timeout_ms` passes (negative: no limit). A client whose sockets were
- * never connected is closed. This is how a program waits for the end of a session.
+ * never connected is closed. This is how a program waits for the end of a session. With
+ * `SIO_DISPATCH_MANUAL` it runs the callbacks that come meanwhile on the calling thread (as
+ * `sio_dispatch` does), so it never waits for a dispatch that cannot happen; 0 as `timeout_ms`
+ * runs those pending and tells whether the client is closed.
  *
  * Thread: any but the dispatch thread. Errors: `SIO_ERR_NULL`, `SIO_ERR_TIMEOUT` (still open),
- * `SIO_ERR_IN_CALLBACK` (called from a callback, where it would deadlock).
+ * `SIO_ERR_IN_CALLBACK` (called from a callback, where it would deadlock), `SIO_ERR_CLOSED`
+ * (manual dispatch: a callback it ran freed the client).
  */
 enum sio_result sio_wait(const struct sio_client *client, int64_t timeout_ms);
 
@@ -513,6 +556,64 @@ enum sio_result sio_of(const struct sio_client *client,
                        const char *nsp,
                        const char *auth_json,
                        struct sio_socket **out);
+
+/**
+ * Chooses who runs the callbacks of the clients made with `opts` (a `sio_dispatch_mode` value;
+ * default `SIO_DISPATCH_THREAD`). With `SIO_DISPATCH_MANUAL` every callback — events, ack
+ * replies, connect, disconnect, connect_error, reconnect — runs inside `sio_dispatch`,
+ * `sio_dispatch_wait` or `sio_wait`, on the thread that calls them, one at a time and in
+ * arrival order; the network keeps going meanwhile on the client's I/O thread (heartbeats do not
+ * wait for the host to dispatch).
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID` (not
+ * a `sio_dispatch_mode` value).
+ */
+enum sio_result sio_options_set_dispatch(struct sio_options *opts, int mode);
+
+/**
+ * Runs the callbacks that are pending, on the calling thread: at most `max` of them, or with
+ * `max` 0 all those queued when the call starts (not those that arrive while it runs, so it
+ * always returns). `*ran` (if `ran` is not NULL) gets how many ran: each event, ack reply,
+ * connect, disconnect, connect_error and reconnect notification counts, with or without a
+ * handler. Returns without waiting when none is pending. Calls from several threads at once
+ * are serialized: a call first waits for a callback running on another thread to return.
+ *
+ * A callback it runs may call any function of the client, including `sio_client_free`: the
+ * call then returns after that callback, and later entries are not run (pending ack callbacks
+ * get `SIO_ERR_CLOSED` from `sio_client_free`, once).
+ *
+ * Ownership: `client` is borrowed. Thread: any host thread, not from inside a callback.
+ * Errors: `SIO_ERR_NULL` (`client`), `SIO_ERR_INVALID` (the client has a dispatch thread:
+ * `SIO_DISPATCH_THREAD`), `SIO_ERR_IN_CALLBACK` (called from one of its callbacks). `*ran` is
+ * written only on success.
+ */
+enum sio_result sio_dispatch(const struct sio_client *client, size_t max, size_t *ran);
+
+/**
+ * Waits up to `timeout_ms` (negative: no limit; 0: do not wait) for the next callback and runs
+ * it on the calling thread: the pull form of the event loop. Runs one callback at most. Calls
+ * from several threads at once are serialized, as with `sio_dispatch`; a callback it runs may
+ * free the client.
+ *
+ * Ownership: `client` is borrowed. Thread: any host thread, not from inside a callback.
+ * Errors: `SIO_ERR_NULL`, `SIO_ERR_TIMEOUT` (no callback came in time), `SIO_ERR_INVALID` (the
+ * client has a dispatch thread), `SIO_ERR_IN_CALLBACK` (called from one of its callbacks).
+ */
+enum sio_result sio_dispatch_wait(const struct sio_client *client, int64_t timeout_ms);
+
+/**
+ * A file descriptor that is readable exactly while callbacks are pending (level-triggered:
+ * it stays readable until they are run, and polling it again does not consume anything), for
+ * the host's event loop: epoll, poll/select, libuv (`uv_poll_t`), GLib (`g_unix_fd_add`), Qt
+ * (`QSocketNotifier`). When it is readable, call `sio_dispatch`. The same descriptor for the
+ * client's whole life.
+ *
+ * Ownership: owned by the client: never read, write or close it; `sio_client_free` closes it,
+ * so remove it from the loop first (epoll forgets it by itself when it is closed). Thread: any,
+ * including callbacks. Errors: returns -1, with `sio_last_error` set, for a NULL client or one
+ * made with `SIO_DISPATCH_THREAD`.
+ */
+int sio_client_fd(const struct sio_client *client);
 
 /**
  * The static, human-readable name of a result code, e.g. `"SIO_ERR_JSON: invalid JSON"`.
@@ -606,6 +707,30 @@ enum sio_result sio_ack_send(struct sio_ack *ack,
  * Ownership: consumes `ack`. Thread: any. Errors: none.
  */
 void sio_ack_free(struct sio_ack *ack);
+
+/**
+ * Sends the log lines of the clients made with `opts`, up to `max_level` (a `sio_log_level`),
+ * to `callback`. The log is off by default, and libsio never writes to stdout or stderr.
+ * `SIO_LOG_OFF` or a NULL `callback` turns it off. A line below `max_level` costs nothing: it is
+ * not even formatted.
+ *
+ * The callback is called on whichever libsio thread logs — mostly the client's I/O thread,
+ * also its dispatch thread, its HTTP long-polling threads, or the host's own thread inside a
+ * libsio call — possibly on several at once for several clients. It must return quickly (the
+ * network waits for it) and must not call libsio functions (it may run where a call would
+ * deadlock), except `sio_result_str`.
+ *
+ * Ownership: `userdata` is the caller's, passed to `callback`; `free_userdata` (may be NULL) is
+ * called with it exactly once, when nothing uses it any more: after `opts` is freed or given
+ * another log, and every client connected with these options is freed — or at once if this
+ * call fails or turns the log off. Thread: any, one thread at a time per `opts`.
+ * Errors: `SIO_ERR_NULL` (`opts`), `SIO_ERR_INVALID` (not a `sio_log_level` value).
+ */
+enum sio_result sio_options_set_log(struct sio_options *opts,
+                                    int max_level,
+                                    sio_log_cb callback,
+                                    void *userdata,
+                                    sio_free_cb free_userdata);
 
 /**
  * Joins the namespace, opening the connection first if needed. Returns at once; the connect or

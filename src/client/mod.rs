@@ -7,9 +7,11 @@ mod dispatch;
 mod event;
 mod handlers;
 mod io;
+pub mod log;
 mod namespace;
 pub mod options;
 mod shared;
+mod signal;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -18,13 +20,14 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
+pub use dispatch::Dispatcher;
 pub use event::{Event, Responder};
 pub use handlers::{ConnectErrorHandler, ConnectHandler, DisconnectHandler, EventHandler};
 pub use options::Options;
 pub use shared::{AckFn, AckResult, ReconnectEvent, ReconnectHandler};
 
 use handlers::Handlers;
-use options::{normalize_namespace, Endpoint};
+use options::{normalize_namespace, DispatchMode, Endpoint};
 use shared::{AckTarget, Command, Outgoing, PendingAck, Shared};
 
 use crate::{json, socketio, Error};
@@ -55,7 +58,8 @@ pub struct Socket {
 
 impl Client {
     /// Creates a client for `url` (`http://` or `ws://`; its path names the default namespace)
-    /// and starts its threads. Does not connect yet.
+    /// and starts its threads (no dispatch thread with [`DispatchMode::Manual`]). Does not
+    /// connect yet.
     pub fn new(url: &str, options: Options) -> Result<Client, Error> {
         let endpoint = Endpoint::resolve(url, &options)?;
         let shared = Arc::new(Shared::new(endpoint, options)?);
@@ -67,6 +71,9 @@ impl Client {
             .map_err(spawn_err)?;
         let mut client =
             Client { shared: shared.clone(), sockets: Mutex::new(Vec::new()), io: Some(io), dispatch: None };
+        if shared.options.dispatch == DispatchMode::Manual {
+            return Ok(client);
+        }
         let dispatch = std::thread::Builder::new()
             .name("sio-dispatch".into())
             .spawn(move || dispatch::run(shared))
@@ -125,12 +132,15 @@ impl Client {
     }
 
     /// Blocks until the client is closed (no namespace joined or joining, and every callback
-    /// about it has run) or `timeout` passes; `Ok(true)` if closed.
+    /// about it has run) or `timeout` passes; `Ok(true)` if closed. In manual dispatch mode the
+    /// callbacks that come meanwhile run on the calling thread.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<bool, Error> {
-        if self.shared.on_dispatch_thread() {
-            return Err(Error::InCallback("wait"));
-        }
-        Ok(self.shared.wait_settled(timeout.map(|t| Instant::now() + t)))
+        self.dispatcher().wait(timeout)
+    }
+
+    /// The handle that runs this client's callbacks in manual dispatch mode, and waits for it.
+    pub fn dispatcher(&self) -> Dispatcher {
+        Dispatcher { shared: self.shared.clone() }
     }
 }
 
@@ -141,7 +151,11 @@ impl Drop for Client {
         if let Some(io) = self.io.take() {
             let _ = io.join();
         }
+        // Manual dispatch: a callback running on another host thread finishes first (as the
+        // dispatch thread is joined below), unless this drop comes from inside a callback.
+        let runner = (!self.shared.on_dispatch_thread()).then(|| self.shared.runner.lock());
         self.shared.stop_dispatch();
+        drop(runner);
         if let Some(d) = self.dispatch.take() {
             if !self.shared.on_dispatch_thread() {
                 let _ = d.join();

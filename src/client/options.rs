@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+pub use super::log::{Level, LogFn, Logger};
 pub use crate::transport::tls::TlsOptions;
 use crate::Error;
 
@@ -44,6 +45,17 @@ pub enum Proxy {
     Url(String),
 }
 
+/// Who runs the callbacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DispatchMode {
+    /// A dispatch thread of the client's own.
+    #[default]
+    Thread,
+    /// The host, on its own threads: [`crate::Client::dispatch`] and
+    /// [`crate::Client::dispatch_wait`]; [`crate::Client::dispatch_fd`] tells when to.
+    Manual,
+}
+
 /// How to reach the server. `Default` gives the JS client's defaults.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -76,6 +88,10 @@ pub struct Options {
     /// How long an emit with ack waits for the reply when it gives no timeout of its own
     /// (`None`: as long as the namespace stays connected).
     pub ack_timeout: Option<Duration>,
+    /// Who runs the callbacks.
+    pub dispatch: DispatchMode,
+    /// Where log lines go (nowhere by default).
+    pub log: Logger,
 }
 
 impl Default for Options {
@@ -95,6 +111,8 @@ impl Default for Options {
             randomization_factor: 0.5,
             ack_timeout: None,
             tls: TlsOptions::default(),
+            dispatch: DispatchMode::default(),
+            log: Logger::default(),
         }
     }
 }

@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
 
-use super::options::{Endpoint, Options};
+use super::options::{DispatchMode, Endpoint, Options};
+use super::signal::Signal;
 use super::{Event, Socket};
 use crate::transport::proxy::{self, ProxyServer};
 use crate::transport::tls::client_config;
@@ -98,6 +99,22 @@ pub(crate) enum Dispatch {
 struct DispatchState {
     items: VecDeque<Dispatch>,
     stop: bool,
+    /// Manual dispatch: raised while `items` is not empty; dropped (closed) when stopped.
+    signal: Option<Signal>,
+}
+
+impl DispatchState {
+    fn pop(&mut self) -> Option<Dispatch> {
+        let item = if self.stop { None } else { self.items.pop_front() };
+        self.sync_signal();
+        item
+    }
+
+    fn sync_signal(&mut self) {
+        if let Some(s) = &mut self.signal {
+            s.set(!self.items.is_empty());
+        }
+    }
 }
 
 /// Requests that change whether the client is open (connect, close) are numbered; the client
@@ -130,11 +147,15 @@ pub(crate) struct Shared {
     lifecycle_changed: Condvar,
     dispatch: Mutex<DispatchState>,
     dispatch_ready: Condvar,
+    /// Manual dispatch: held while a host thread takes and runs a callback, so that callbacks
+    /// run one at a time and in order whichever threads dispatch.
+    pub runner: Mutex<()>,
 }
 
 thread_local! {
-    /// The client whose dispatch thread this is. A plain `Cell`: unlike `thread::current()` it
-    /// allocates nothing on the host's threads.
+    /// The client whose dispatch thread this is, or whose callback this host thread runs (manual
+    /// dispatch). A plain `Cell`: unlike `thread::current()` it allocates nothing on the host's
+    /// threads.
     static DISPATCHING: Cell<*const Shared> = const { Cell::new(std::ptr::null()) };
 }
 
@@ -154,6 +175,10 @@ impl Shared {
             ),
             None => None,
         };
+        let signal = match options.dispatch {
+            DispatchMode::Thread => None,
+            DispatchMode::Manual => Some(Signal::new().map_err(|e| Error::Io(e.to_string()))?),
+        };
         Ok(Shared {
             endpoint,
             options,
@@ -168,8 +193,9 @@ impl Shared {
             closing: AtomicBool::new(false),
             lifecycle: Mutex::new(Lifecycle::default()),
             lifecycle_changed: Condvar::new(),
-            dispatch: Mutex::new(DispatchState::default()),
+            dispatch: Mutex::new(DispatchState { signal, ..DispatchState::default() }),
             dispatch_ready: Condvar::new(),
+            runner: Mutex::new(()),
         })
     }
 
@@ -204,11 +230,22 @@ impl Shared {
     }
 
     pub fn settle(&self, seq: u64) {
-        let mut l = self.lifecycle.lock();
-        if seq > l.settled {
+        {
+            let mut l = self.lifecycle.lock();
+            if seq <= l.settled {
+                return;
+            }
             l.settled = seq;
             self.lifecycle_changed.notify_all();
         }
+        // Manual dispatch: a `wait` on another host thread may be waiting in `wait_dispatch`.
+        let _d = self.dispatch.lock();
+        self.dispatch_ready.notify_all();
+    }
+
+    pub fn is_settled(&self) -> bool {
+        let l = self.lifecycle.lock();
+        l.settled >= l.requested
     }
 
     /// Blocks until every connect/close request has settled, or `deadline`; true if settled.
@@ -227,9 +264,14 @@ impl Shared {
         true
     }
 
-    /// Marks the calling thread as this client's dispatch thread.
-    pub fn become_dispatch_thread(&self) {
-        DISPATCHING.with(|d| d.set(self as *const Shared));
+    /// Marks the calling thread as this client's dispatch thread; returns the mark it had.
+    pub fn become_dispatch_thread(&self) -> *const Shared {
+        DISPATCHING.with(|d| d.replace(self as *const Shared))
+    }
+
+    /// Puts back the mark [`Shared::become_dispatch_thread`] returned.
+    pub fn restore_dispatch_mark(previous: *const Shared) {
+        DISPATCHING.with(|d| d.set(previous));
     }
 
     pub fn on_dispatch_thread(&self) -> bool {
@@ -247,7 +289,9 @@ impl Shared {
             return;
         }
         d.items.extend(batch.drain(..));
-        self.dispatch_ready.notify_one();
+        d.sync_signal();
+        // Manual dispatch may have several host threads waiting.
+        self.dispatch_ready.notify_all();
     }
 
     /// The next callback for the dispatch thread, waiting for one; `None` once stopped. Items
@@ -258,21 +302,70 @@ impl Shared {
             if d.stop {
                 return None;
             }
-            if let Some(item) = d.items.pop_front() {
+            if let Some(item) = d.pop() {
                 return Some(item);
             }
             self.dispatch_ready.wait(&mut d);
         }
     }
 
-    /// Puts back an item the dispatch thread took but will not run.
-    pub fn requeue(&self, item: Dispatch) {
-        self.dispatch.lock().items.push_front(item);
+    /// The next callback if one is queued (manual dispatch); `None` once stopped.
+    pub fn try_next_dispatch(&self) -> Option<Dispatch> {
+        self.dispatch.lock().pop()
     }
 
-    /// Stops the dispatch thread after its current callback.
+    /// How many entries are queued.
+    pub fn pending(&self) -> usize {
+        self.dispatch.lock().items.len()
+    }
+
+    /// Waits until an entry is queued (true), or until `deadline` passes, the queue stops or,
+    /// with `or_settled`, the client is settled (false).
+    pub fn wait_dispatch(&self, deadline: Option<Instant>, or_settled: bool) -> bool {
+        let mut d = self.dispatch.lock();
+        loop {
+            if d.stop {
+                return false;
+            }
+            if !d.items.is_empty() {
+                return true;
+            }
+            if or_settled && self.is_settled() {
+                return false;
+            }
+            match deadline {
+                None => self.dispatch_ready.wait(&mut d),
+                Some(t) => {
+                    if self.dispatch_ready.wait_until(&mut d, t).timed_out() {
+                        return !d.stop && !d.items.is_empty();
+                    }
+                }
+            }
+        }
+    }
+
+    /// The descriptor that is readable while callbacks are pending (manual dispatch, until
+    /// stopped).
+    pub fn signal_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.dispatch.lock().signal.as_ref().map(Signal::fd)
+    }
+
+    pub fn is_manual(&self) -> bool {
+        self.options.dispatch == DispatchMode::Manual
+    }
+
+    /// Puts back an item the dispatch thread took but will not run.
+    pub fn requeue(&self, item: Dispatch) {
+        let mut d = self.dispatch.lock();
+        d.items.push_front(item);
+        d.sync_signal();
+    }
+
+    /// Stops the dispatch thread after its current callback; closes the manual dispatch signal.
     pub fn stop_dispatch(&self) {
-        self.dispatch.lock().stop = true;
+        let mut d = self.dispatch.lock();
+        d.stop = true;
+        d.signal = None;
         self.dispatch_ready.notify_all();
     }
 

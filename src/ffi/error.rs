@@ -124,6 +124,13 @@ impl PanicValue for () {
     fn panic_value() -> Self {}
 }
 
+/// A file descriptor: -1.
+impl PanicValue for c_int {
+    fn panic_value() -> Self {
+        -1
+    }
+}
+
 impl PanicValue for usize {
     fn panic_value() -> Self {
         0

@@ -8,15 +8,19 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod client;
+mod dispatch;
 mod error;
 mod event;
+mod log;
 mod socket;
 
 use std::ffi::{c_char, c_void, CStr};
 
 pub use client::*;
+pub use dispatch::*;
 pub use error::*;
 pub use event::*;
+pub use log::*;
 pub use socket::*;
 
 /// Runs an exported function's body, turning a panic into the return type's failure value.

@@ -352,7 +352,7 @@ impl Io {
                     Revision::V3 => Heartbeat::new_v3(hs.ping_interval, hs.ping_timeout, now),
                 };
                 let (rev, sid) = (self.revision, hs.sid);
-                sio_log!(self.shared, Info, "connected over {}: session {sid}", transport_name(&conn));
+                sio_log!(self.shared, Info, "connected over {}: session {sid}", transport_name(&conn, mode));
                 self.session =
                     Some(Session { conn, heartbeat, binary: None, rev, sid, root_connected: false });
                 for ns in 0..self.namespaces.len() {
@@ -814,7 +814,7 @@ impl Io {
         buffers: Vec<Vec<u8>>,
     ) {
         let Some(ns) = ns else {
-            return sio_log!(self.shared, Debug, "{ty:?} for a namespace not joined dropped");
+            return sio_log!(self.shared, Debug, "dropped {ty:?} for a namespace not joined");
         };
         let n = &mut self.namespaces[ns];
         match ty {
@@ -836,7 +836,13 @@ impl Io {
             }
             _ => {
                 let Some(pending) = id.and_then(|id| n.acks.remove(&id)) else {
-                    return sio_log!(self.shared, Debug, "ack {id:?} on {} dropped", n.socket.nsp);
+                    return sio_log!(
+                        self.shared,
+                        Debug,
+                        "dropped ack {} on {}: none waits",
+                        id.unwrap_or(0),
+                        n.socket.nsp
+                    );
                 };
                 // `decode` checked that an ACK's payload is an array.
                 let inner =
@@ -946,11 +952,11 @@ fn packet_frame(ty: PacketType, nsp: &str, data: Option<&str>) -> String {
 }
 
 /// The transport's name, for the log.
-fn transport_name(conn: &Connection) -> &'static str {
-    if matches!(conn, Connection::WebSocket(_)) {
-        "websocket"
-    } else {
-        "polling"
+fn transport_name(conn: &Connection, mode: TransportMode) -> &'static str {
+    match (conn, mode) {
+        (Connection::WebSocket(_), TransportMode::Auto) => "websocket (upgraded from polling)",
+        (Connection::WebSocket(_), _) => "websocket",
+        (Connection::Polling(_), _) => "polling",
     }
 }
 

@@ -20,6 +20,12 @@
  *   - sio_client_free is called once per client, when no other thread is using it (or its
  *     sockets); after it returns no callback of that client runs (except the one calling it).
  *   - sio_options objects are not synchronized: one thread at a time.
+ *   - Event loops: with SIO_DISPATCH_MANUAL (sio_options_set_dispatch) a client has no
+ *     dispatch thread; its callbacks wait until the host runs them on its own thread with
+ *     sio_dispatch, sio_dispatch_wait or sio_wait, and sio_client_fd is readable while some are
+ *     pending. sio_dispatch and sio_dispatch_wait refuse inside a callback (SIO_ERR_IN_CALLBACK).
+ *   - The log callback (sio_options_set_log) is called on libsio's own threads, the I/O thread
+ *     included: it must return quickly and call no libsio function.
  *
  * Ownership
  *   - Strings and JSON passed in are copied; nothing the caller passes is kept.
@@ -209,6 +215,22 @@ typedef enum sio_protocol {
    */
   SIO_PROTOCOL_V4 = 4,
 } sio_protocol;
+
+/**
+ * Who runs a client's callbacks (`sio_options_set_dispatch`).
+ */
+typedef enum sio_dispatch_mode {
+  /**
+   * A dispatch thread of the client's own runs every callback (the default).
+   */
+  SIO_DISPATCH_THREAD = 0,
+  /**
+   * No dispatch thread: callbacks wait in the client's queue until the host runs them with
+   * `sio_dispatch`, `sio_dispatch_wait` or `sio_wait`, on whichever of its threads calls
+   * them. `sio_client_fd` is readable while callbacks are pending, for the host's event loop.
+   */
+  SIO_DISPATCH_MANUAL = 1,
+} sio_dispatch_mode;
 
 /**
  * The right to answer one ack request of the server: send it with `sio_ack_send` or drop it

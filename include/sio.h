@@ -585,7 +585,7 @@ enum sio_result sio_of(const struct sio_client *client,
  * replies, connect, disconnect, connect_error, reconnect — runs inside `sio_dispatch`,
  * `sio_dispatch_wait` or `sio_wait`, on the thread that calls them, one at a time and in
  * arrival order; the network keeps going meanwhile on the client's I/O thread (heartbeats do not
- * wait for the host to dispatch).
+ * wait for the host to dispatch, and what arrives is queued until it does).
  *
  * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID` (not
  * a `sio_dispatch_mode` value).
@@ -744,8 +744,8 @@ void sio_ack_free(struct sio_ack *ack);
  *
  * Ownership: `userdata` is the caller's, passed to `callback`; `free_userdata` (may be NULL) is
  * called with it exactly once, when nothing uses it any more: after `opts` is freed or given
- * another log, and every client connected with these options is freed — or at once if this
- * call fails or turns the log off. Thread: any, one thread at a time per `opts`.
+ * another log, and every client connected with these options is freed (and any `sio_ack` taken
+ * from its events is sent or freed) — or at once if this call fails or turns the log off. Thread: any, one thread at a time per `opts`.
  * Errors: `SIO_ERR_NULL` (`opts`), `SIO_ERR_INVALID` (not a `sio_log_level` value).
  */
 enum sio_result sio_options_set_log(struct sio_options *opts,

@@ -26,7 +26,7 @@ pub enum sio_dispatch_mode {
 /// replies, connect, disconnect, connect_error, reconnect — runs inside `sio_dispatch`,
 /// `sio_dispatch_wait` or `sio_wait`, on the thread that calls them, one at a time and in
 /// arrival order; the network keeps going meanwhile on the client's I/O thread (heartbeats do not
-/// wait for the host to dispatch).
+/// wait for the host to dispatch, and what arrives is queued until it does).
 ///
 /// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID` (not
 /// a `sio_dispatch_mode` value).

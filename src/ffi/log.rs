@@ -47,8 +47,8 @@ pub type sio_log_cb =
 ///
 /// Ownership: `userdata` is the caller's, passed to `callback`; `free_userdata` (may be NULL) is
 /// called with it exactly once, when nothing uses it any more: after `opts` is freed or given
-/// another log, and every client connected with these options is freed — or at once if this
-/// call fails or turns the log off. Thread: any, one thread at a time per `opts`.
+/// another log, and every client connected with these options is freed (and any `sio_ack` taken
+/// from its events is sent or freed) — or at once if this call fails or turns the log off. Thread: any, one thread at a time per `opts`.
 /// Errors: `SIO_ERR_NULL` (`opts`), `SIO_ERR_INVALID` (not a `sio_log_level` value).
 #[no_mangle]
 pub unsafe extern "C" fn sio_options_set_log(

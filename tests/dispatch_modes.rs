@@ -458,3 +458,109 @@ fn dispatch_calls_refuse_a_client_with_a_dispatch_thread() {
     assert_eq!(unsafe { sio_options_set_dispatch(null_mut(), 1) }, SIO_ERR_NULL);
     unsafe { sio_options_free(opts) };
 }
+
+/// Two manually dispatched clients, one dispatched from inside the other's callback.
+#[derive(Default)]
+struct Pair {
+    a: AtomicPtr<sio_client>,
+    b: AtomicPtr<sio_client>,
+    b_ran: AtomicBool,
+    codes: Mutex<Vec<(&'static str, sio_result)>>,
+}
+
+/// A's welcome: runs B's callbacks from inside this one, until B's welcome ran.
+unsafe extern "C" fn a_welcome(ud: *mut c_void, _ev: *const sio_event) {
+    let p = unsafe { &*(ud as *const Pair) };
+    let deadline = Instant::now() + T;
+    while !p.b_ran.load(Ordering::SeqCst) && Instant::now() < deadline {
+        unsafe { sio_dispatch_wait(p.b.load(Ordering::SeqCst), 100) };
+    }
+}
+
+/// B's welcome, nested in A's: the calls that would wait for A (whose callback is running
+/// further up this thread's stack) refuse instead of deadlocking.
+unsafe extern "C" fn b_welcome(ud: *mut c_void, _ev: *const sio_event) {
+    let p = unsafe { &*(ud as *const Pair) };
+    let (a, b) = (p.a.load(Ordering::SeqCst), p.b.load(Ordering::SeqCst));
+    let mut codes = p.codes.lock().unwrap();
+    codes.push(("sio_wait(a)", unsafe { sio_wait(a, 2000) }));
+    codes.push(("sio_dispatch_wait(a)", unsafe { sio_dispatch_wait(a, 2000) }));
+    codes.push(("sio_dispatch_wait(b)", unsafe { sio_dispatch_wait(b, 0) }));
+    p.b_ran.store(true, Ordering::SeqCst);
+}
+
+#[test]
+fn nested_dispatch_of_two_clients_refuses_calls_that_would_deadlock() {
+    let server = TestServer::start(&[]);
+    let p = Arc::new(Pair::default());
+    let ud = Arc::as_ptr(&p) as *mut c_void;
+    let (a, b) = (manual_client(&server.url()), manual_client(&server.url()));
+    p.a.store(a.ptr, Ordering::SeqCst);
+    p.b.store(b.ptr, Ordering::SeqCst);
+    let handlers: [(&Client, unsafe extern "C" fn(*mut c_void, *const sio_event)); 2] =
+        [(&a, a_welcome), (&b, b_welcome)];
+    for (c, handler) in handlers {
+        let s = c.of(None, None);
+        unsafe {
+            sio_on(s, cs("welcome").as_ptr(), Some(handler), ud, None);
+            sio_socket_connect(s);
+        }
+    }
+    let deadline = Instant::now() + T;
+    while !p.b_ran.load(Ordering::SeqCst) {
+        assert!(Instant::now() < deadline, "B's welcome never ran");
+        unsafe { sio_dispatch_wait(a.ptr, 100) };
+    }
+    assert_eq!(
+        *p.codes.lock().unwrap(),
+        vec![
+            ("sio_wait(a)", SIO_ERR_IN_CALLBACK),
+            ("sio_dispatch_wait(a)", SIO_ERR_IN_CALLBACK),
+            ("sio_dispatch_wait(b)", SIO_ERR_IN_CALLBACK),
+        ]
+    );
+}
+
+unsafe extern "C" fn any_ack(ud: *mut c_void, status: sio_result, _reply: *const sio_event) {
+    let h = unsafe { host(ud) };
+    h.code("ack", status);
+}
+
+#[test]
+fn freeing_with_callbacks_pending_runs_none_but_completes_acks_once() {
+    let server = TestServer::start(&[]);
+    let h = Arc::new(Host::default());
+    let c = manual_client(&server.url());
+    let s = join(&c, &h);
+    unsafe {
+        // Answered by the server (the reply waits in the queue) and never answered.
+        let r = sio_emit_with_ack(
+            s,
+            cs("echo").as_ptr(),
+            cs("[1]").as_ptr(),
+            null(),
+            0,
+            -1,
+            Some(any_ack),
+            h.ud(),
+        );
+        assert_eq!(r, SIO_OK);
+        let r = sio_emit_with_ack(s, cs("unanswered").as_ptr(), null(), null(), 0, -1, Some(any_ack), h.ud());
+        assert_eq!(r, SIO_OK);
+    }
+    server.expect(T, |r| r["type"] == "event" && r["event"] == "unanswered");
+    let fd = unsafe { sio_client_fd(c.ptr) };
+    assert!(readable(fd, 10_000));
+    c.free();
+    // Nothing was dispatched: no connect, no event ran; each ack callback ran once, in the free
+    // (the echo's with its reply if it had arrived, else closed).
+    assert!(h.names().is_empty(), "{:?}", h.names());
+    let mut codes = h.codes.lock().unwrap().clone();
+    codes.sort_by_key(|(_, r)| *r as i32);
+    assert!(
+        codes == vec![("ack", SIO_ERR_CLOSED), ("ack", SIO_ERR_CLOSED)]
+            || codes == vec![("ack", SIO_OK), ("ack", SIO_ERR_CLOSED)],
+        "{codes:?}"
+    );
+    assert_eq!(h.finalized.load(Ordering::SeqCst), 4);
+}

@@ -13,16 +13,17 @@ use crate::Error;
 
 /// The dispatch thread.
 pub(crate) fn run(shared: Arc<Shared>) {
-    shared.become_dispatch_thread();
-    while let Some(item) = shared.next_dispatch() {
-        if shared.shutdown.load(Ordering::Acquire) {
-            // Freeing: the client's drop takes care of what is left (acks are completed there).
-            shared.requeue(item);
-            return;
+    shared.dispatching(|| {
+        while let Some(item) = shared.next_dispatch() {
+            if shared.shutdown.load(Ordering::Acquire) {
+                // Freeing: the client's drop takes care of what is left (acks are completed there).
+                shared.requeue(item);
+                return;
+            }
+            // A panicking Rust handler must not take the thread (and every later callback) down.
+            let _ = catch_unwind(AssertUnwindSafe(|| call(&shared, item)));
         }
-        // A panicking Rust handler must not take the thread (and every later callback) down.
-        let _ = catch_unwind(AssertUnwindSafe(|| call(&shared, item)));
-    }
+    })
 }
 
 /// A handle on a client's callback queue: waits for the client to close and, in manual
@@ -145,13 +146,11 @@ fn lock_runner(shared: &Shared, deadline: Option<Instant>) -> Option<parking_lot
     }
 }
 
-/// Runs one entry on the calling host thread (holding the runner lock), marked as this
-/// client's dispatch thread meanwhile; true if it was a callback (not an internal entry).
+/// Runs one entry on the calling host thread (holding the runner lock), marked as running this
+/// client's callbacks meanwhile; true if it was a callback (not an internal entry).
 fn run_here(shared: &Shared, item: Dispatch) -> bool {
     let callback = !matches!(item, Dispatch::Settled(_));
-    let previous = shared.become_dispatch_thread();
-    let _ = catch_unwind(AssertUnwindSafe(|| call(shared, item)));
-    Shared::restore_dispatch_mark(previous);
+    let _ = shared.dispatching(|| catch_unwind(AssertUnwindSafe(|| call(shared, item))));
     callback
 }
 

@@ -152,11 +152,26 @@ pub(crate) struct Shared {
     pub runner: Mutex<()>,
 }
 
+/// A client whose callbacks run on this thread, in a chain through the stack frames that run
+/// them: a callback of one client may dispatch another's (manual dispatch), so several nest.
+struct Mark {
+    shared: *const Shared,
+    outer: *const Mark,
+}
+
 thread_local! {
-    /// The client whose dispatch thread this is, or whose callback this host thread runs (manual
-    /// dispatch). A plain `Cell`: unlike `thread::current()` it allocates nothing on the host's
-    /// threads.
-    static DISPATCHING: Cell<*const Shared> = const { Cell::new(std::ptr::null()) };
+    /// The innermost [`Mark`] of this thread. A plain `Cell`: unlike `thread::current()` it
+    /// allocates nothing on the host's threads.
+    static DISPATCHING: Cell<*const Mark> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Takes its [`Mark`] off the chain when the frame that put it there ends (even by a panic).
+struct Unmark(*const Mark);
+
+impl Drop for Unmark {
+    fn drop(&mut self) {
+        DISPATCHING.with(|d| d.set(self.0));
+    }
 }
 
 impl Shared {
@@ -264,18 +279,27 @@ impl Shared {
         true
     }
 
-    /// Marks the calling thread as this client's dispatch thread; returns the mark it had.
-    pub fn become_dispatch_thread(&self) -> *const Shared {
-        DISPATCHING.with(|d| d.replace(self as *const Shared))
+    /// Runs `f` with the calling thread marked as running this client's callbacks (the
+    /// dispatch thread, or a host thread in manual dispatch).
+    pub fn dispatching<R>(&self, f: impl FnOnce() -> R) -> R {
+        let outer = DISPATCHING.with(Cell::get);
+        let mark = Mark { shared: self, outer };
+        DISPATCHING.with(|d| d.set(&mark));
+        let _unmark = Unmark(outer);
+        f()
     }
 
-    /// Puts back the mark [`Shared::become_dispatch_thread`] returned.
-    pub fn restore_dispatch_mark(previous: *const Shared) {
-        DISPATCHING.with(|d| d.set(previous));
-    }
-
+    /// Whether the calling thread runs one of this client's callbacks (or is its dispatch thread).
     pub fn on_dispatch_thread(&self) -> bool {
-        DISPATCHING.with(|d| std::ptr::eq(d.get(), self))
+        let mut m = DISPATCHING.with(Cell::get);
+        // SAFETY: every mark in the chain lives in a frame of this thread that has not returned.
+        while let Some(mark) = unsafe { m.as_ref() } {
+            if std::ptr::eq(mark.shared, self) {
+                return true;
+            }
+            m = mark.outer;
+        }
+        false
     }
 
     /// Hands a batch of callbacks to the dispatch thread with one wake-up.

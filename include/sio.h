@@ -22,6 +22,12 @@
  *   - sio_client_free is called once per client, when no other thread is using it (or its
  *     sockets); after it returns no callback of that client runs (except the one calling it).
  *   - sio_options objects are not synchronized: one thread at a time.
+ *   - Event loops: with SIO_DISPATCH_MANUAL (sio_options_set_dispatch) a client has no
+ *     dispatch thread; its callbacks wait until the host runs them on its own thread with
+ *     sio_dispatch, sio_dispatch_wait or sio_wait, and sio_client_fd is readable while some are
+ *     pending. sio_dispatch and sio_dispatch_wait refuse inside a callback (SIO_ERR_IN_CALLBACK).
+ *   - The log callback (sio_options_set_log) is called on libsio's own threads, the I/O thread
+ *     included: it must return quickly and call no libsio function.
  *
  * Ownership
  *   - Strings and JSON passed in are copied; nothing the caller passes is kept.
@@ -147,6 +153,39 @@ typedef enum sio_reconnect_event {
 } sio_reconnect_event;
 
 /**
+ * How much a log line matters (`sio_options_set_log`), from the most to the least important.
+ */
+typedef enum sio_log_level {
+  /**
+   * No logging (as a maximum level only).
+   */
+  SIO_LOG_OFF = 0,
+  /**
+   * The client gives up on something: a reconnection that ran out of attempts.
+   */
+  SIO_LOG_ERROR = 1,
+  /**
+   * Something failed and the client copes: a lost connection, a refused namespace, a failed
+   * connection attempt or upgrade, a packet that cannot be parsed.
+   */
+  SIO_LOG_WARN = 2,
+  /**
+   * The life of a connection: opened (transport, session id), upgraded, closed (why),
+   * namespaces joined and left, reconnection attempts.
+   */
+  SIO_LOG_INFO = 3,
+  /**
+   * Details: handshake values, packets dropped (no handler, unknown namespace or ack id),
+   * ack timeouts, reconnection delays.
+   */
+  SIO_LOG_DEBUG = 4,
+  /**
+   * Every Engine.IO packet sent and received (its first 200 bytes).
+   */
+  SIO_LOG_TRACE = 5,
+} sio_log_level;
+
+/**
  * The transports a client may use (`sio_options_set_transport`).
  */
 typedef enum sio_transport {
@@ -183,6 +222,22 @@ typedef enum sio_protocol {
    */
   SIO_PROTOCOL_V4 = 4,
 } sio_protocol;
+
+/**
+ * Who runs a client's callbacks (`sio_options_set_dispatch`).
+ */
+typedef enum sio_dispatch_mode {
+  /**
+   * A dispatch thread of the client's own runs every callback (the default).
+   */
+  SIO_DISPATCH_THREAD = 0,
+  /**
+   * No dispatch thread: callbacks wait in the client's queue until the host runs them with
+   * `sio_dispatch`, `sio_dispatch_wait` or `sio_wait`, on whichever of its threads calls
+   * them. `sio_client_fd` is readable while callbacks are pending, for the host's event loop.
+   */
+  SIO_DISPATCH_MANUAL = 1,
+} sio_dispatch_mode;
 
 /**
  * The right to answer one ack request of the server: send it with `sio_ack_send` or drop it
@@ -252,6 +307,12 @@ typedef struct sio_buffer {
   const uint8_t *data;
   size_t len;
 } sio_buffer;
+
+/**
+ * Receives one log line: `message` is one line of text without a trailing newline, borrowed
+ * until the callback returns.
+ */
+typedef void (*sio_log_cb)(void *userdata, enum sio_log_level level, const char *message);
 
 /**
  * Called once with the outcome of an emit with ack: `SIO_OK` and the `reply` (an event whose
@@ -583,10 +644,14 @@ enum sio_result sio_client_close(const struct sio_client *client);
 /**
  * Blocks until the client is closed — no namespace joined or joining, and the callbacks that
  * report it have run — or `timeout_ms` passes (negative: no limit). A client whose sockets were
- * never connected is closed. This is how a program waits for the end of a session.
+ * never connected is closed. This is how a program waits for the end of a session. With
+ * `SIO_DISPATCH_MANUAL` it runs the callbacks that come meanwhile on the calling thread (as
+ * `sio_dispatch` does), so it never waits for a dispatch that cannot happen; 0 as `timeout_ms`
+ * runs those pending and tells whether the client is closed.
  *
  * Thread: any but the dispatch thread. Errors: `SIO_ERR_NULL`, `SIO_ERR_TIMEOUT` (still open),
- * `SIO_ERR_IN_CALLBACK` (called from a callback, where it would deadlock).
+ * `SIO_ERR_IN_CALLBACK` (called from a callback, where it would deadlock), `SIO_ERR_CLOSED`
+ * (manual dispatch: a callback it ran freed the client).
  */
 enum sio_result sio_wait(const struct sio_client *client, int64_t timeout_ms);
 
@@ -619,6 +684,64 @@ enum sio_result sio_of(const struct sio_client *client,
                        const char *nsp,
                        const char *auth_json,
                        struct sio_socket **out);
+
+/**
+ * Chooses who runs the callbacks of the clients made with `opts` (a `sio_dispatch_mode` value;
+ * default `SIO_DISPATCH_THREAD`). With `SIO_DISPATCH_MANUAL` every callback — events, ack
+ * replies, connect, disconnect, connect_error, reconnect — runs inside `sio_dispatch`,
+ * `sio_dispatch_wait` or `sio_wait`, on the thread that calls them, one at a time and in
+ * arrival order; the network keeps going meanwhile on the client's I/O thread (heartbeats do not
+ * wait for the host to dispatch, and what arrives is queued until it does).
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID` (not
+ * a `sio_dispatch_mode` value).
+ */
+enum sio_result sio_options_set_dispatch(struct sio_options *opts, int mode);
+
+/**
+ * Runs the callbacks that are pending, on the calling thread: at most `max` of them, or with
+ * `max` 0 all those queued when the call starts (not those that arrive while it runs, so it
+ * always returns). `*ran` (if `ran` is not NULL) gets how many ran: each event, ack reply,
+ * connect, disconnect, connect_error and reconnect notification counts, with or without a
+ * handler. Returns without waiting when none is pending. Calls from several threads at once
+ * are serialized: a call first waits for a callback running on another thread to return.
+ *
+ * A callback it runs may call any function of the client, including `sio_client_free`: the
+ * call then returns after that callback, and later entries are not run (pending ack callbacks
+ * get `SIO_ERR_CLOSED` from `sio_client_free`, once).
+ *
+ * Ownership: `client` is borrowed. Thread: any host thread, not from inside a callback.
+ * Errors: `SIO_ERR_NULL` (`client`), `SIO_ERR_INVALID` (the client has a dispatch thread:
+ * `SIO_DISPATCH_THREAD`), `SIO_ERR_IN_CALLBACK` (called from one of its callbacks). `*ran` is
+ * written only on success.
+ */
+enum sio_result sio_dispatch(const struct sio_client *client, size_t max, size_t *ran);
+
+/**
+ * Waits up to `timeout_ms` (negative: no limit; 0: do not wait) for the next callback and runs
+ * it on the calling thread: the pull form of the event loop. Runs one callback at most. Calls
+ * from several threads at once are serialized, as with `sio_dispatch`; a callback it runs may
+ * free the client.
+ *
+ * Ownership: `client` is borrowed. Thread: any host thread, not from inside a callback.
+ * Errors: `SIO_ERR_NULL`, `SIO_ERR_TIMEOUT` (no callback came in time), `SIO_ERR_INVALID` (the
+ * client has a dispatch thread), `SIO_ERR_IN_CALLBACK` (called from one of its callbacks).
+ */
+enum sio_result sio_dispatch_wait(const struct sio_client *client, int64_t timeout_ms);
+
+/**
+ * A file descriptor that is readable exactly while callbacks are pending (level-triggered:
+ * it stays readable until they are run, and polling it again does not consume anything), for
+ * the host's event loop: epoll, poll/select, libuv (`uv_poll_t`), GLib (`g_unix_fd_add`), Qt
+ * (`QSocketNotifier`). When it is readable, call `sio_dispatch`. The same descriptor for the
+ * client's whole life.
+ *
+ * Ownership: owned by the client: never read, write or close it; `sio_client_free` closes it,
+ * so remove it from the loop first (epoll forgets it by itself when it is closed). Thread: any,
+ * including callbacks. Errors: returns -1, with `sio_last_error` set, for a NULL client or one
+ * made with `SIO_DISPATCH_THREAD`.
+ */
+int sio_client_fd(const struct sio_client *client);
 
 /**
  * The static, human-readable name of a result code, e.g. `"SIO_ERR_JSON: invalid JSON"`.
@@ -714,6 +837,30 @@ enum sio_result sio_ack_send(struct sio_ack *ack,
 void sio_ack_free(struct sio_ack *ack);
 
 /**
+ * Sends the log lines of the clients made with `opts`, up to `max_level` (a `sio_log_level`),
+ * to `callback`. The log is off by default, and libsio never writes to stdout or stderr.
+ * `SIO_LOG_OFF` or a NULL `callback` turns it off. A line below `max_level` costs nothing: it is
+ * not even formatted.
+ *
+ * The callback is called on whichever libsio thread logs — mostly the client's I/O thread,
+ * also its dispatch thread, its HTTP long-polling threads, or the host's own thread inside a
+ * libsio call — possibly on several at once for several clients. It must return quickly (the
+ * network waits for it) and must not call libsio functions (it may run where a call would
+ * deadlock), except `sio_result_str`.
+ *
+ * Ownership: `userdata` is the caller's, passed to `callback`; `free_userdata` (may be NULL) is
+ * called with it exactly once, when nothing uses it any more: after `opts` is freed or given
+ * another log, and every client connected with these options is freed (and any `sio_ack` taken
+ * from its events is sent or freed) — or at once if this call fails or turns the log off. Thread: any, one thread at a time per `opts`.
+ * Errors: `SIO_ERR_NULL` (`opts`), `SIO_ERR_INVALID` (not a `sio_log_level` value).
+ */
+enum sio_result sio_options_set_log(struct sio_options *opts,
+                                    int max_level,
+                                    sio_log_cb callback,
+                                    void *userdata,
+                                    sio_free_cb free_userdata);
+
+/**
  * Joins the namespace, opening the connection first if needed. Returns at once; the connect or
  * connect_error handler tells the outcome. Also rejoins after a disconnect. Joining or joined:
  * nothing happens.
@@ -735,14 +882,14 @@ enum sio_result sio_socket_disconnect(const struct sio_socket *socket);
  * Whether the server recovered the session at the socket's last connect (connection state
  * recovery, socket.io 4.6+ with `connectionStateRecovery`): the same socket id, and the events
  * missed while disconnected were delivered before the connect handler. Call it in the connect
- * handler, where it is that connect's; 0 before the first connect. With recovery on, the server
+ * handler, where it is that connect's; false before the first connect. With recovery on, the server
  * adds an offset (a string) as the last argument of each event it sends without ack: libsio
  * keeps the last one to send on reconnection, and leaves it in the arguments, as the JS client
  * does.
  *
- * Thread: any. Errors: 0 if `socket` is NULL.
+ * Thread: any. Errors: false if `socket` is NULL.
  */
-int sio_socket_recovered(const struct sio_socket *socket);
+bool sio_socket_recovered(const struct sio_socket *socket);
 
 /**
  * The socket's namespace, e.g. `"/"` or `"/chat"`.

@@ -8,6 +8,7 @@ use std::time::{Instant, SystemTime};
 use super::auth::AuthRequest;
 use super::backoff::Backoff;
 use super::event::AckRequest;
+use super::log::{excerpt, sio_log};
 use super::namespace::{Namespace, Status};
 use super::outbox::{Outbox, Step};
 use super::shared::{AckResult, AckTarget, Command, Dispatch, Outgoing, ReconnectEvent, Shared};
@@ -107,6 +108,7 @@ impl Io {
             }
             if !wanted {
                 if let Some(s) = self.session.take() {
+                    sio_log!(self.shared, Info, "connection closed: no namespace is joined");
                     s.conn.close();
                 }
             }
@@ -208,6 +210,8 @@ impl Io {
                 let n = &self.namespaces[ns];
                 if n.status == Status::Connected && n.connection == connection {
                     self.send(packet);
+                } else {
+                    sio_log!(self.shared, Debug, "ack reply for {} dropped: not connected", n.socket.nsp);
                 }
             }
             Command::Close { seq } => {
@@ -258,6 +262,7 @@ impl Io {
         n.status = Status::Idle;
         n.auth_request = None;
         n.forget_session();
+        sio_log!(self.shared, Info, "leaving {}", n.socket.nsp);
         if matches!(was, Status::Connected | Status::Connecting { sent: true }) && self.session.is_some() {
             let frame = packet_frame(PacketType::Disconnect, &self.namespaces[ns].socket.nsp, None);
             self.write(frame);
@@ -332,6 +337,7 @@ impl Io {
     /// so nothing can come between them.
     fn send(&mut self, packet: Outgoing) {
         let Some(s) = &mut self.session else { return };
+        sio_log!(self.shared, Trace, "send {}", excerpt(&packet.text, 200));
         let mut result = s.conn.write_text(packet.text);
         let prefix = s.rev == Revision::V3 && matches!(s.conn, Connection::WebSocket(_));
         for mut a in packet.attachments {
@@ -352,6 +358,7 @@ impl Io {
         let Some(s) = &self.session else { return };
         let (rev, root_connected) = (s.rev, s.root_connected);
         let n = &mut self.namespaces[ns];
+        sio_log!(self.shared, Debug, "joining {}", n.socket.nsp);
         if rev == Revision::V3 && n.socket.nsp == "/" {
             // Socket.IO v4: `/` is joined by the server itself.
             n.status = Status::Connecting { sent: true };
@@ -403,19 +410,24 @@ impl Io {
     fn open_session(&mut self) {
         let attempt = self.reconnect_at.take().map(|_| self.backoff.attempts());
         if let Some(n) = attempt {
+            sio_log!(self.shared, Info, "reconnection attempt {n}");
             self.out.push(Dispatch::Reconnect(ReconnectEvent::Attempt(n)));
         }
+        let (mode, v) = (self.shared.options.transport, self.revision.number());
+        sio_log!(self.shared, Info, "connecting to {} ({mode:?}, EIO {v})", self.shared.endpoint.host());
         let shared = self.shared.clone();
         let abort = || shared.shutdown.load(Ordering::Acquire) || shared.closing.load(Ordering::Acquire);
         let deadline = Instant::now() + shared.options.connect_timeout;
         match self.open_transport(deadline, &abort) {
             Ok((conn, hs, early)) => {
+                sio_log!(self.shared, Debug, "handshake: {hs:?}");
                 let (now, wall) = (Instant::now(), SystemTime::now());
                 let heartbeat = match self.revision {
                     Revision::V4 => Heartbeat::new(hs.ping_interval, hs.ping_timeout, now, wall),
                     Revision::V3 => Heartbeat::new_v3(hs.ping_interval, hs.ping_timeout, now, wall),
                 };
                 let (rev, sid) = (self.revision, hs.sid);
+                sio_log!(self.shared, Info, "connected over {}: session {sid}", transport_name(&conn, mode));
                 self.session =
                     Some(Session { conn, heartbeat, binary: None, rev, sid, root_connected: false });
                 for ns in 0..self.namespaces.len() {
@@ -428,6 +440,7 @@ impl Io {
                     self.on_frame(frame);
                 }
                 if let Some(n) = attempt {
+                    sio_log!(self.shared, Info, "reconnected at attempt {n}");
                     self.backoff.reset();
                     self.out.push(Dispatch::Reconnect(ReconnectEvent::Reconnected(n)));
                 }
@@ -438,6 +451,7 @@ impl Io {
                     TransportError::Timeout => "timeout".to_owned(),
                     other => other.to_string(),
                 };
+                sio_log!(self.shared, Warn, "connection failed: {message}");
                 if let Some(n) = attempt {
                     self.out.push(Dispatch::Reconnect(ReconnectEvent::Error(n, message)));
                     self.schedule_reconnect();
@@ -483,6 +497,7 @@ impl Io {
     /// Auto mode met a socket.io 2.x server on a v4 session: drop it quietly (nobody was told
     /// of it yet) and open a v3 one for the same namespaces.
     fn reopen_as_v3(&mut self) {
+        sio_log!(self.shared, Info, "the server is socket.io 2.x: connecting again in Engine.IO v3");
         self.revision = Revision::V3;
         if let Some(s) = self.session.take() {
             s.conn.close();
@@ -566,7 +581,9 @@ impl Io {
                 Ok(ws) => return Ok((ws, hs, early)),
                 Err(TransportError::Aborted) => return Err(TransportError::Aborted),
                 // The session stays on polling, with nothing lost.
-                Err(_) => {}
+                Err(e) => {
+                    sio_log!(self.shared, Warn, "upgrade to websocket failed ({e}): staying on polling")
+                }
             }
         }
         if let Connection::Polling(p) = &mut conn {
@@ -614,6 +631,7 @@ impl Io {
     /// The session broke: every namespace learns why; with reconnection on, the joined ones
     /// are joined again on a new session after a backoff delay (emits meanwhile are held).
     fn lose(&mut self, why: &'static str) {
+        sio_log!(self.shared, Warn, "connection lost: {why}");
         if let Some(s) = self.session.take() {
             s.conn.close();
         }
@@ -649,6 +667,7 @@ impl Io {
     fn schedule_reconnect(&mut self) {
         let made = self.backoff.attempts();
         if self.shared.options.reconnection_attempts.is_some_and(|max| made >= max) {
+            sio_log!(self.shared, Error, "reconnection failed: {made} attempts made");
             self.out.push(Dispatch::Reconnect(ReconnectEvent::Failed(made)));
             self.backoff.reset();
             for n in &mut self.namespaces {
@@ -658,6 +677,7 @@ impl Io {
         }
         let r = self.random();
         let delay = self.backoff.next_delay(r);
+        sio_log!(self.shared, Debug, "next reconnection attempt in {delay:?}");
         self.reconnect_at = Some(Instant::now() + delay);
     }
 
@@ -694,7 +714,9 @@ impl Io {
     }
 
     fn on_text(&mut self, text: &str) {
+        sio_log!(self.shared, Trace, "recv {}", excerpt(text, 200));
         let Ok(packet) = engineio::packet::decode(text) else {
+            sio_log!(self.shared, Warn, "bad Engine.IO packet: {}", excerpt(text, 200));
             self.lost.get_or_insert("transport error");
             return;
         };
@@ -713,7 +735,7 @@ impl Io {
             }
             engineio::PacketType::Message => {
                 if let Err(e) = self.on_message(packet.data) {
-                    let _ = e;
+                    sio_log!(self.shared, Warn, "parse error ({}): {}", e.0, excerpt(text, 200));
                     self.lost.get_or_insert("parse error");
                 }
             }
@@ -729,6 +751,7 @@ impl Io {
 
     fn on_binary(&mut self, mut data: Vec<u8>) {
         let Some(s) = &mut self.session else { return };
+        sio_log!(self.shared, Trace, "recv binary, {} bytes", data.len());
         s.heartbeat.on_packet(Instant::now(), SystemTime::now());
         if s.rev == Revision::V3 && matches!(s.conn, Connection::WebSocket(_)) {
             // Engine.IO v3 WebSocket binary frames start with the message type byte.
@@ -739,6 +762,7 @@ impl Io {
             data.remove(0);
         }
         let Some(pending) = &mut s.binary else {
+            sio_log!(self.shared, Warn, "parse error: a binary frame no packet expects");
             self.lost.get_or_insert("parse error");
             return;
         };
@@ -773,6 +797,7 @@ impl Io {
             }
             PacketType::Disconnect => {
                 if let Some(ns) = ns.filter(|&ns| self.namespaces[ns].status == Status::Connected) {
+                    sio_log!(self.shared, Info, "{} disconnected by the server", p.nsp);
                     self.namespaces[ns].forget_session();
                     self.disconnected(ns, "io server disconnect");
                 }
@@ -834,6 +859,7 @@ impl Io {
             }
         };
         let n = &mut self.namespaces[ns];
+        sio_log!(self.shared, Info, "joined {} (socket {sid})", n.socket.nsp);
         n.status = Status::Connected;
         n.connection += 1;
         // The server sends the same pid back when it restored the session (JS: `recovered`).
@@ -866,6 +892,7 @@ impl Io {
             }
             _ => (data.to_owned(), "null".to_owned()),
         };
+        sio_log!(self.shared, Warn, "{} refused: {message} {detail}", n.socket.nsp);
         self.out.push(Dispatch::ConnectError(n.socket.clone(), message, detail));
     }
 
@@ -878,11 +905,14 @@ impl Io {
         data: &str,
         buffers: Vec<Vec<u8>>,
     ) {
-        let Some(ns) = ns else { return };
+        let Some(ns) = ns else {
+            return sio_log!(self.shared, Debug, "dropped {ty:?} for a namespace not joined");
+        };
         let n = &mut self.namespaces[ns];
         match ty {
             PacketType::Event | PacketType::BinaryEvent => {
                 let Ok(parts) = socketio::packet::split_event(data) else {
+                    sio_log!(self.shared, Warn, "parse error: bad event {}", excerpt(data, 200));
                     self.lost.get_or_insert("parse error");
                     return;
                 };
@@ -894,13 +924,21 @@ impl Io {
                 match n.status {
                     Status::Connected => self.out.push(Dispatch::Event(event)),
                     Status::Connecting { .. } => n.receive_buffer.push(event),
-                    Status::Idle => {}
+                    Status::Idle => {
+                        sio_log!(self.shared, Debug, "event on {} dropped: not joined", n.socket.nsp)
+                    }
                 }
             }
             _ => {
                 let Some(target) = id.and_then(|id| self.outbox(ns, |o, out| o.ack(id, Instant::now(), out)))
                 else {
-                    return;
+                    let nsp = &self.namespaces[ns].socket.nsp;
+                    return sio_log!(
+                        self.shared,
+                        Debug,
+                        "dropped ack {} on {nsp}: none waits",
+                        id.unwrap_or(0)
+                    );
                 };
                 // `decode` checked that an ACK's payload is an array.
                 let inner =
@@ -1012,6 +1050,15 @@ fn packet_frame(ty: PacketType, nsp: &str, data: Option<&str>) -> String {
     frame.push('4');
     socketio::packet::encode(&socketio::Packet { ty, nsp, id: None, attachments: 0, data }, &mut frame);
     frame
+}
+
+/// The transport's name, for the log.
+fn transport_name(conn: &Connection, mode: TransportMode) -> &'static str {
+    match (conn, mode) {
+        (Connection::WebSocket(_), TransportMode::Auto) => "websocket (upgraded from polling)",
+        (Connection::WebSocket(_), _) => "websocket",
+        (Connection::Polling(_), _) => "polling",
+    }
 }
 
 /// The JS client's disconnect reason for a transport failure.

@@ -8,26 +8,29 @@ mod dispatch;
 mod event;
 mod handlers;
 mod io;
+pub mod log;
 mod namespace;
 pub mod options;
 mod outbox;
 mod shared;
+mod signal;
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
 
 pub use auth::{AuthProvider, AuthRequest};
+pub use dispatch::Dispatcher;
 pub use event::{Event, Responder};
 pub use handlers::{ConnectErrorHandler, ConnectHandler, DisconnectHandler, EventHandler};
 pub use options::Options;
 pub use shared::{AckFn, AckResult, ReconnectEvent, ReconnectHandler};
 
 use handlers::Handlers;
-use options::{normalize_namespace, Endpoint};
+use options::{normalize_namespace, DispatchMode, Endpoint};
 use outbox::{Emit, Gauge};
 use shared::{AckTarget, Command, Outgoing, Shared};
 
@@ -65,7 +68,8 @@ pub struct Socket {
 
 impl Client {
     /// Creates a client for `url` (`http://` or `ws://`; its path names the default namespace)
-    /// and starts its threads. Does not connect yet.
+    /// and starts its threads (no dispatch thread with [`DispatchMode::Manual`]). Does not
+    /// connect yet.
     pub fn new(url: &str, options: Options) -> Result<Client, Error> {
         let endpoint = Endpoint::resolve(url, &options)?;
         let shared = Arc::new(Shared::new(endpoint, options)?);
@@ -77,6 +81,9 @@ impl Client {
             .map_err(spawn_err)?;
         let mut client =
             Client { shared: shared.clone(), sockets: Mutex::new(Vec::new()), io: Some(io), dispatch: None };
+        if shared.options.dispatch == DispatchMode::Manual {
+            return Ok(client);
+        }
         let dispatch = std::thread::Builder::new()
             .name("sio-dispatch".into())
             .spawn(move || dispatch::run(shared))
@@ -138,12 +145,15 @@ impl Client {
     }
 
     /// Blocks until the client is closed (no namespace joined or joining, and every callback
-    /// about it has run) or `timeout` passes; `Ok(true)` if closed.
+    /// about it has run) or `timeout` passes; `Ok(true)` if closed. In manual dispatch mode the
+    /// callbacks that come meanwhile run on the calling thread.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<bool, Error> {
-        if self.shared.on_dispatch_thread() {
-            return Err(Error::InCallback("wait"));
-        }
-        Ok(self.shared.wait_settled(timeout.map(|t| Instant::now() + t)))
+        self.dispatcher().wait(timeout)
+    }
+
+    /// The handle that runs this client's callbacks in manual dispatch mode, and waits for it.
+    pub fn dispatcher(&self) -> Dispatcher {
+        Dispatcher { shared: self.shared.clone() }
     }
 }
 
@@ -154,7 +164,11 @@ impl Drop for Client {
         if let Some(io) = self.io.take() {
             let _ = io.join();
         }
+        // Manual dispatch: a callback running on another host thread finishes first (as the
+        // dispatch thread is joined below), unless this drop comes from inside a callback.
+        let runner = (!self.shared.on_dispatch_thread()).then(|| self.shared.runner.lock());
         self.shared.stop_dispatch();
+        drop(runner);
         if let Some(d) = self.dispatch.take() {
             if !self.shared.on_dispatch_thread() {
                 let _ = d.join();

@@ -99,7 +99,7 @@ mod tests {
 
     fn namespace() -> Namespace {
         let client = crate::Client::new("http://127.0.0.1:9", crate::Options::default()).unwrap();
-        Namespace::new(client.socket(Some("/"), None).unwrap())
+        Namespace::new(client.socket(Some("/"), None).unwrap(), 0)
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+pub use super::log::{Level, LogFn, Logger};
 pub use crate::transport::tls::TlsOptions;
 use crate::Error;
 
@@ -42,6 +43,17 @@ pub enum Proxy {
     Direct,
     /// This proxy: `http://[user:password@]host[:port]`.
     Url(String),
+}
+
+/// Who runs the callbacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DispatchMode {
+    /// A dispatch thread of the client's own.
+    #[default]
+    Thread,
+    /// The host, on its own threads: [`crate::Client::dispatch`] and
+    /// [`crate::Client::dispatch_wait`]; [`crate::Client::dispatch_fd`] tells when to.
+    Manual,
 }
 
 /// How to reach the server. `Default` gives the JS client's defaults.
@@ -86,6 +98,10 @@ pub struct Options {
     /// and is sent again up to n times when no ack comes within the ack timeout (`protocol.md`
     /// §3.7).
     pub retries: u32,
+    /// Who runs the callbacks.
+    pub dispatch: DispatchMode,
+    /// Where log lines go (nowhere by default).
+    pub log: Logger,
 }
 
 impl Default for Options {
@@ -108,6 +124,8 @@ impl Default for Options {
             max_buffered: 1000,
             retries: 0,
             tls: TlsOptions::default(),
+            dispatch: DispatchMode::default(),
+            log: Logger::default(),
         }
     }
 }

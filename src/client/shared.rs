@@ -9,8 +9,9 @@ use std::time::Instant;
 use parking_lot::{Condvar, Mutex};
 
 use super::auth::AuthRequest;
-use super::options::{Endpoint, Options};
+use super::options::{DispatchMode, Endpoint, Options};
 use super::outbox::Emit;
+use super::signal::Signal;
 use super::{Event, Socket};
 use crate::transport::proxy::{self, ProxyServer};
 use crate::transport::tls::client_config;
@@ -110,6 +111,22 @@ pub(crate) enum Dispatch {
 struct DispatchState {
     items: VecDeque<Dispatch>,
     stop: bool,
+    /// Manual dispatch: raised while `items` is not empty; dropped (closed) when stopped.
+    signal: Option<Signal>,
+}
+
+impl DispatchState {
+    fn pop(&mut self) -> Option<Dispatch> {
+        let item = if self.stop { None } else { self.items.pop_front() };
+        self.sync_signal();
+        item
+    }
+
+    fn sync_signal(&mut self) {
+        if let Some(s) = &mut self.signal {
+            s.set(!self.items.is_empty());
+        }
+    }
 }
 
 /// Requests that change whether the client is open (connect, close) are numbered; the client
@@ -142,12 +159,31 @@ pub(crate) struct Shared {
     lifecycle_changed: Condvar,
     dispatch: Mutex<DispatchState>,
     dispatch_ready: Condvar,
+    /// Manual dispatch: held while a host thread takes and runs a callback, so that callbacks
+    /// run one at a time and in order whichever threads dispatch.
+    pub runner: Mutex<()>,
+}
+
+/// A client whose callbacks run on this thread, in a chain through the stack frames that run
+/// them: a callback of one client may dispatch another's (manual dispatch), so several nest.
+struct Mark {
+    shared: *const Shared,
+    outer: *const Mark,
 }
 
 thread_local! {
-    /// The client whose dispatch thread this is. A plain `Cell`: unlike `thread::current()` it
+    /// The innermost [`Mark`] of this thread. A plain `Cell`: unlike `thread::current()` it
     /// allocates nothing on the host's threads.
-    static DISPATCHING: Cell<*const Shared> = const { Cell::new(std::ptr::null()) };
+    static DISPATCHING: Cell<*const Mark> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Takes its [`Mark`] off the chain when the frame that put it there ends (even by a panic).
+struct Unmark(*const Mark);
+
+impl Drop for Unmark {
+    fn drop(&mut self) {
+        DISPATCHING.with(|d| d.set(self.0));
+    }
 }
 
 impl Shared {
@@ -166,6 +202,10 @@ impl Shared {
             ),
             None => None,
         };
+        let signal = match options.dispatch {
+            DispatchMode::Thread => None,
+            DispatchMode::Manual => Some(Signal::new().map_err(|e| Error::Io(e.to_string()))?),
+        };
         Ok(Shared {
             endpoint,
             options,
@@ -180,8 +220,9 @@ impl Shared {
             closing: AtomicBool::new(false),
             lifecycle: Mutex::new(Lifecycle::default()),
             lifecycle_changed: Condvar::new(),
-            dispatch: Mutex::new(DispatchState::default()),
+            dispatch: Mutex::new(DispatchState { signal, ..DispatchState::default() }),
             dispatch_ready: Condvar::new(),
+            runner: Mutex::new(()),
         })
     }
 
@@ -216,11 +257,22 @@ impl Shared {
     }
 
     pub fn settle(&self, seq: u64) {
-        let mut l = self.lifecycle.lock();
-        if seq > l.settled {
+        {
+            let mut l = self.lifecycle.lock();
+            if seq <= l.settled {
+                return;
+            }
             l.settled = seq;
             self.lifecycle_changed.notify_all();
         }
+        // Manual dispatch: a `wait` on another host thread may be waiting in `wait_dispatch`.
+        let _d = self.dispatch.lock();
+        self.dispatch_ready.notify_all();
+    }
+
+    pub fn is_settled(&self) -> bool {
+        let l = self.lifecycle.lock();
+        l.settled >= l.requested
     }
 
     /// Blocks until every connect/close request has settled, or `deadline`; true if settled.
@@ -239,13 +291,27 @@ impl Shared {
         true
     }
 
-    /// Marks the calling thread as this client's dispatch thread.
-    pub fn become_dispatch_thread(&self) {
-        DISPATCHING.with(|d| d.set(self as *const Shared));
+    /// Runs `f` with the calling thread marked as running this client's callbacks (the
+    /// dispatch thread, or a host thread in manual dispatch).
+    pub fn dispatching<R>(&self, f: impl FnOnce() -> R) -> R {
+        let outer = DISPATCHING.with(Cell::get);
+        let mark = Mark { shared: self, outer };
+        DISPATCHING.with(|d| d.set(&mark));
+        let _unmark = Unmark(outer);
+        f()
     }
 
+    /// Whether the calling thread runs one of this client's callbacks (or is its dispatch thread).
     pub fn on_dispatch_thread(&self) -> bool {
-        DISPATCHING.with(|d| std::ptr::eq(d.get(), self))
+        let mut m = DISPATCHING.with(Cell::get);
+        // SAFETY: every mark in the chain lives in a frame of this thread that has not returned.
+        while let Some(mark) = unsafe { m.as_ref() } {
+            if std::ptr::eq(mark.shared, self) {
+                return true;
+            }
+            m = mark.outer;
+        }
+        false
     }
 
     /// Hands a batch of callbacks to the dispatch thread with one wake-up.
@@ -259,7 +325,9 @@ impl Shared {
             return;
         }
         d.items.extend(batch.drain(..));
-        self.dispatch_ready.notify_one();
+        d.sync_signal();
+        // Manual dispatch may have several host threads waiting.
+        self.dispatch_ready.notify_all();
     }
 
     /// The next callback for the dispatch thread, waiting for one; `None` once stopped. Items
@@ -270,21 +338,70 @@ impl Shared {
             if d.stop {
                 return None;
             }
-            if let Some(item) = d.items.pop_front() {
+            if let Some(item) = d.pop() {
                 return Some(item);
             }
             self.dispatch_ready.wait(&mut d);
         }
     }
 
-    /// Puts back an item the dispatch thread took but will not run.
-    pub fn requeue(&self, item: Dispatch) {
-        self.dispatch.lock().items.push_front(item);
+    /// The next callback if one is queued (manual dispatch); `None` once stopped.
+    pub fn try_next_dispatch(&self) -> Option<Dispatch> {
+        self.dispatch.lock().pop()
     }
 
-    /// Stops the dispatch thread after its current callback.
+    /// How many entries are queued.
+    pub fn pending(&self) -> usize {
+        self.dispatch.lock().items.len()
+    }
+
+    /// Waits until an entry is queued (true), or until `deadline` passes, the queue stops or,
+    /// with `or_settled`, the client is settled (false).
+    pub fn wait_dispatch(&self, deadline: Option<Instant>, or_settled: bool) -> bool {
+        let mut d = self.dispatch.lock();
+        loop {
+            if d.stop {
+                return false;
+            }
+            if !d.items.is_empty() {
+                return true;
+            }
+            if or_settled && self.is_settled() {
+                return false;
+            }
+            match deadline {
+                None => self.dispatch_ready.wait(&mut d),
+                Some(t) => {
+                    if self.dispatch_ready.wait_until(&mut d, t).timed_out() {
+                        return !d.stop && !d.items.is_empty();
+                    }
+                }
+            }
+        }
+    }
+
+    /// The descriptor that is readable while callbacks are pending (manual dispatch, until
+    /// stopped).
+    pub fn signal_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.dispatch.lock().signal.as_ref().map(Signal::fd)
+    }
+
+    pub fn is_manual(&self) -> bool {
+        self.options.dispatch == DispatchMode::Manual
+    }
+
+    /// Puts back an item the dispatch thread took but will not run.
+    pub fn requeue(&self, item: Dispatch) {
+        let mut d = self.dispatch.lock();
+        d.items.push_front(item);
+        d.sync_signal();
+    }
+
+    /// Stops the dispatch thread after its current callback; closes the manual dispatch signal.
     pub fn stop_dispatch(&self) {
-        self.dispatch.lock().stop = true;
+        let mut d = self.dispatch.lock();
+        d.stop = true;
+        d.signal = None;
         self.dispatch_ready.notify_all();
     }
 

@@ -40,7 +40,7 @@ pub const SIO_VERSION_MINOR: u32 = 1;
 pub const SIO_VERSION_PATCH: u32 = 0;
 
 /// Runs `f` on the options behind `opts` (NULL is an error).
-unsafe fn with_options(
+pub(crate) unsafe fn with_options(
     opts: *mut sio_options,
     f: impl FnOnce(&mut Options) -> Result<(), Failure>,
 ) -> Result<(), Failure> {
@@ -584,18 +584,23 @@ pub unsafe extern "C" fn sio_client_close(client: *const sio_client) -> sio_resu
 
 /// Blocks until the client is closed — no namespace joined or joining, and the callbacks that
 /// report it have run — or `timeout_ms` passes (negative: no limit). A client whose sockets were
-/// never connected is closed. This is how a program waits for the end of a session.
+/// never connected is closed. This is how a program waits for the end of a session. With
+/// `SIO_DISPATCH_MANUAL` it runs the callbacks that come meanwhile on the calling thread (as
+/// `sio_dispatch` does), so it never waits for a dispatch that cannot happen; 0 as `timeout_ms`
+/// runs those pending and tells whether the client is closed.
 ///
 /// Thread: any but the dispatch thread. Errors: `SIO_ERR_NULL`, `SIO_ERR_TIMEOUT` (still open),
-/// `SIO_ERR_IN_CALLBACK` (called from a callback, where it would deadlock).
+/// `SIO_ERR_IN_CALLBACK` (called from a callback, where it would deadlock), `SIO_ERR_CLOSED`
+/// (manual dispatch: a callback it ran freed the client).
 #[no_mangle]
 pub unsafe extern "C" fn sio_wait(client: *const sio_client, timeout_ms: i64) -> sio_result {
     ffi_boundary! {
         to_code((|| {
             // SAFETY: caller contract.
-            let client = unsafe { obj_arg(client, "client") }?;
+            // A handle, not a borrow: a callback it runs (manual dispatch) may free the client.
+            let dispatcher = unsafe { obj_arg(client, "client") }?.inner.dispatcher();
             let timeout = u64::try_from(timeout_ms).ok().map(Duration::from_millis);
-            if client.inner.wait(timeout)? {
+            if dispatcher.wait(timeout)? {
                 Ok(())
             } else {
                 Err(Failure::new(sio_result::SIO_ERR_TIMEOUT, "the client is still open"))

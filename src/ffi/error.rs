@@ -128,15 +128,22 @@ impl PanicValue for () {
     fn panic_value() -> Self {}
 }
 
+/// A file descriptor: -1.
+impl PanicValue for c_int {
+    fn panic_value() -> Self {
+        -1
+    }
+}
+
 impl PanicValue for usize {
     fn panic_value() -> Self {
         0
     }
 }
 
-impl PanicValue for c_int {
+impl PanicValue for bool {
     fn panic_value() -> Self {
-        0
+        false
     }
 }
 

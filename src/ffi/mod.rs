@@ -9,16 +9,20 @@
 
 mod auth;
 mod client;
+mod dispatch;
 mod error;
 mod event;
+mod log;
 mod socket;
 
 use std::ffi::{c_char, c_void, CStr};
 
 pub use auth::*;
 pub use client::*;
+pub use dispatch::*;
 pub use error::*;
 pub use event::*;
+pub use log::*;
 pub use socket::*;
 
 /// Runs an exported function's body, turning a panic into the return type's failure value.

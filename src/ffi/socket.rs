@@ -1,6 +1,6 @@
 //! `sio_socket`: joining and leaving a namespace, emitting, and registering handlers.
 
-use std::ffi::{c_char, c_int, c_void};
+use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -86,17 +86,17 @@ pub unsafe extern "C" fn sio_socket_disconnect(socket: *const sio_socket) -> sio
 /// Whether the server recovered the session at the socket's last connect (connection state
 /// recovery, socket.io 4.6+ with `connectionStateRecovery`): the same socket id, and the events
 /// missed while disconnected were delivered before the connect handler. Call it in the connect
-/// handler, where it is that connect's; 0 before the first connect. With recovery on, the server
+/// handler, where it is that connect's; false before the first connect. With recovery on, the server
 /// adds an offset (a string) as the last argument of each event it sends without ack: libsio
 /// keeps the last one to send on reconnection, and leaves it in the arguments, as the JS client
 /// does.
 ///
-/// Thread: any. Errors: 0 if `socket` is NULL.
+/// Thread: any. Errors: false if `socket` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn sio_socket_recovered(socket: *const sio_socket) -> c_int {
+pub unsafe extern "C" fn sio_socket_recovered(socket: *const sio_socket) -> bool {
     ffi_boundary! {
         // SAFETY: caller contract.
-        unsafe { socket_arg(socket) }.map_or(0, |s| c_int::from(s.recovered()))
+        unsafe { socket_arg(socket) }.is_ok_and(|s| s.recovered())
     }
 }
 

@@ -275,7 +275,7 @@ unsafe fn record_event(r: &Recorder, ev: *const sio_event) {
 unsafe extern "C" fn on_connect(ud: *mut c_void, socket: *mut sio_socket, sid: *const c_char) {
     let r = unsafe { recorder(ud) };
     guarded(r, || {
-        let recovered = unsafe { sio_socket_recovered(socket) } != 0;
+        let recovered = unsafe { sio_socket_recovered(socket) };
         r.push(Rec::Connect { ns: ns_of(socket), sid: text(sid), recovered })
     });
 }

@@ -627,7 +627,6 @@ impl Io {
             .clone()
     }
 
-    /// The session broke: every namespace learns why.
     /// The session broke: every namespace learns why; with reconnection on, the joined ones
     /// are joined again on a new session after a backoff delay (emits meanwhile are held).
     fn lose(&mut self, why: &'static str) {

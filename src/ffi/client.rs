@@ -109,7 +109,8 @@ pub unsafe extern "C" fn sio_options_add_query(
     }
 }
 
-/// Adds an HTTP header sent with the WebSocket handshake (e.g. `Authorization`).
+/// Adds an HTTP header sent with the WebSocket handshake and every polling request (e.g.
+/// `Authorization`).
 ///
 /// Ownership: `name` and `value` are copied. Thread: any, one thread at a time per `opts`.
 /// Errors: `SIO_ERR_NULL`, `SIO_ERR_UTF8`, `SIO_ERR_INVALID` (not a valid header name or value).

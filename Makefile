@@ -3,8 +3,9 @@
 #   make demo    build the library (release) and run examples-c/chatbot against the bundled
 #                Socket.IO chat server, showing the conversation
 #   make test    every test: Rust unit and integration tests (through the C ABI, against the
-#                real socket.io server), siocat's tests, the header check, and the C examples
-#                under ASan+UBSan and valgrind
+#                real socket.io server), siocat's tests, the header check, the C examples
+#                under ASan+UBSan and valgrind, and the thread-safety stress tests under
+#                ThreadSanitizer, ASan+UBSan and valgrind
 #
 # Needs: a Rust toolchain, a C compiler (and g++ for the header check), Node.js with npm,
 # Python 3 with pip, valgrind.
@@ -36,6 +37,7 @@ test: deps
 	cargo test
 	$(MAKE) header-check symbols-check
 	scripts/check-examples.sh
+	scripts/check-stress.sh
 
 header-check:
 	cc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only tests/c/header_check.c

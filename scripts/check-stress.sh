@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the thread-safety stress tests (tests/stress.rs driving tests/c/stress.c against the test
-# server) under ThreadSanitizer, ASan+UBSan and valgrind memcheck. Any report fails the run.
-# (`cargo test` runs them once without tools.)
+# server) under ThreadSanitizer, ASan+UBSan and valgrind memcheck, and the other C tests under
+# ASan+UBSan and valgrind. Any report fails the run. (`cargo test` runs the stress tests once
+# without tools.)
 #
 # ThreadSanitizer on stable Rust: libsio and its dependencies are built instrumented with
 # -Zsanitizer=thread (RUSTC_BOOTSTRAP=1 unlocks the flag; -Cunsafe-allow-abi-mismatch lets them
@@ -27,6 +28,9 @@ tsan_lib="target/tsan/$host/debug/libsio.a"
 cflags=(-std=c11 -g -Wall -Wextra -Werror -pedantic -Iinclude)
 # What libsio.a needs from the system (see examples-c/Makefile).
 static_libs=(-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
+asan_env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:exitcode=98 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1)
+# scripts/valgrind.supp: only what ring's AES-GCM assembly makes memcheck misread (see there).
+vg="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --num-callers=40 --suppressions=$root/scripts/valgrind.supp"
 
 echo "== stress tests under ThreadSanitizer"
 # --target: build scripts and proc macros stay uninstrumented (they run inside cargo/rustc).
@@ -53,11 +57,20 @@ unset TSAN_OPTIONS
 echo "== stress tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 gcc "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer tests/c/stress.c -o "$out/stress-asan" \
   -Ltarget/debug -lsio -Wl,-rpath,"$root/target/debug" -lpthread
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:exitcode=98 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  SIO_STRESS="$out/stress-asan" cargo test --quiet --test stress
+env "${asan_env[@]}" SIO_STRESS="$out/stress-asan" cargo test --quiet --test stress
 
 echo "== stress tests under valgrind (memcheck, full leak check)"
-# scripts/valgrind.supp: only what ring's AES-GCM assembly makes memcheck misread (see there).
-SIO_STRESS_RUNNER="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --num-callers=40 --suppressions=$root/scripts/valgrind.supp" \
-  cargo test --quiet --test stress
-echo "stress tests: no ThreadSanitizer, sanitizer or valgrind reports"
+SIO_STRESS_RUNNER="$vg" cargo test --quiet --test stress
+
+echo "== the other C tests (tests/c/header_check.c, tests/install/consumer.c) under ASan+UBSan and valgrind"
+# consumer.c connects where nothing listens and must see the connect_error (check-install.sh
+# runs it against the installed library, here it runs against target/debug).
+for test in tests/c/header_check.c tests/install/consumer.c; do
+  exe="$out/$(basename "$test" .c)"
+  gcc "${cflags[@]}" "$test" -o "$exe" -Ltarget/debug -lsio -Wl,-rpath,"$root/target/debug"
+  gcc "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer "$test" -o "$exe-asan" \
+    -Ltarget/debug -lsio -Wl,-rpath,"$root/target/debug"
+  env "${asan_env[@]}" "$exe-asan" http://127.0.0.1:1 >/dev/null
+  $vg "$exe" http://127.0.0.1:1 >/dev/null
+done
+echo "stress and C tests: no ThreadSanitizer, sanitizer or valgrind reports"

@@ -200,7 +200,7 @@ static long injected_race; /* deliberately unsynchronised: TSan must report it *
 /* ==== scenario "emitters" ==================================================================== */
 
 #define EMITTERS 8
-#define MAX_EMITS 20000
+#define MAX_EMITS 50000
 #define CYCLES 12
 #define MAX_ECHOES 20000
 

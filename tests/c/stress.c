@@ -14,8 +14,9 @@
  *                            callback, by turns).
  *
  * Checked here: every ack callback runs exactly once (with a consistent status and reply),
- * every userdata finalizer runs exactly once and never before its callback's last call, no
- * callback runs after sio_client_free returned, blocking calls refuse inside callbacks, and
+ * every userdata finalizer runs exactly once and never before its callback's last call,
+ * callbacks run one at a time on the dispatch thread, none after sio_client_free returned,
+ * blocking calls refuse inside callbacks, a sio_ack outlives its client, and
  * the whole run ends within STRESS_TIMEOUT seconds (default 120; SIGALRM ends it otherwise).
  * stdout lists, for tests/stress.rs, the emits the server acknowledged ("acked T I") and
  * counts ("stat NAME N"). Failures go to stderr with exit status 1.

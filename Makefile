@@ -4,7 +4,8 @@
 #                Socket.IO chat server, showing the conversation
 #   make test    every test: Rust unit and integration tests (through the C ABI, against the
 #                real socket.io server), siocat's tests, the header check, the Python binding's
-#                tests (make python-test), and the C examples under ASan+UBSan and valgrind
+#                tests (make python-test), the C examples under ASan+UBSan and valgrind, and
+#                the thread-safety stress tests under ThreadSanitizer, ASan+UBSan and valgrind
 #
 # Needs: a Rust toolchain, a C compiler (and g++ for the header check), Node.js with npm,
 # Python 3 with pip, valgrind.
@@ -36,6 +37,7 @@ test: deps
 	cargo test
 	$(MAKE) header-check symbols-check python-test
 	scripts/check-examples.sh
+	scripts/check-stress.sh
 
 # The Python binding (bindings/python) against the real server. pytest's own exit code is
 # make's: 5 (no test collected) fails too.

@@ -9,25 +9,51 @@
  *   sio_auth_request  a request for the auth of one CONNECT (sio_socket_set_auth_callback)
  *   sio_options  connection options (sio_options_new ... sio_options_free)
  *
- * Thread safety
- *   - Every function may be called from any thread, at any time, unless its comment says
- *     otherwise; sio_client, sio_socket, sio_ack and sio_auth_request may be shared between
- *     threads.
- *   - Each client runs two threads of its own: an I/O thread (network, heartbeats, timers) and
- *     a dispatch thread that calls every callback of that client, one at a time, in the order
- *     things happened. A slow callback delays other callbacks, never the heartbeat.
- *   - From inside a callback you may call anything: emit, answer acks, register or remove
- *     handlers, connect or disconnect sockets, close, and even sio_client_free. Only the
- *     blocking calls, sio_call and sio_wait, refuse there with SIO_ERR_IN_CALLBACK.
- *   - sio_client_free is called once per client, when no other thread is using it (or its
- *     sockets); after it returns no callback of that client runs (except the one calling it).
- *   - sio_options objects are not synchronized: one thread at a time.
- *   - Event loops: with SIO_DISPATCH_MANUAL (sio_options_set_dispatch) a client has no
- *     dispatch thread; its callbacks wait until the host runs them on its own thread with
- *     sio_dispatch, sio_dispatch_wait or sio_wait, and sio_client_fd is readable while some are
- *     pending. sio_dispatch and sio_dispatch_wait refuse inside a callback (SIO_ERR_IN_CALLBACK).
- *   - The log callback (sio_options_set_log) is called on libsio's own threads, the I/O thread
- *     included: it must return quickly and call no libsio function.
+ * Thread safety (tested under ThreadSanitizer, ASan and valgrind by tests/c/stress.c)
+ *   Threads. Each client runs an I/O thread (network, heartbeats, timers, reconnection) and a
+ *     dispatch thread. Every callback of a client (event, connect, disconnect, connect_error,
+ *     reconnect, auth, ack) runs on its dispatch thread, one at a time, in the order things
+ *     happened; the only exception is the ack callbacks still pending at sio_client_free,
+ *     which run inside it on its caller's thread. A slow callback delays the client's other
+ *     callbacks, never its heartbeat. libsio's other threads (HTTP long-polling, DNS) never
+ *     call your code.
+ *   Event loops. With SIO_DISPATCH_MANUAL (sio_options_set_dispatch) a client has no
+ *     dispatch thread: its callbacks wait until the host runs them on its own thread with
+ *     sio_dispatch, sio_dispatch_wait or sio_wait (one at a time, in order, even when several
+ *     threads dispatch), and sio_client_fd is readable while some are pending. What this
+ *     section says of the dispatch thread then holds for the thread running them.
+ *   Logging. The log callback (sio_options_set_log) is called on libsio's own threads, the
+ *     I/O thread included: it must return quickly and call no libsio function.
+ *   Any thread, any time: every function not named below. sio_client, sio_socket, sio_ack and
+ *     sio_auth_request need no lock of yours and may be used by several threads at once; the calls of one
+ *     thread take effect in the order it made them (its emits go out in that order).
+ *   One thread at a time: each sio_options object.
+ *   Once, as the last use of the object: sio_client_free (see Freeing), sio_options_free,
+ *     sio_event_free (a reply of sio_call), and for a sio_ack either sio_ack_send returning
+ *     SIO_OK or sio_ack_free. sio_event_take_ack hands an event's ack out only once.
+ *   Inside callbacks anything may be called: emit (with or without ack), take an ack and
+ *     answer it there or later from any thread, register, replace or remove handlers (even
+ *     the running one), connect or disconnect sockets, sio_client_close, sio_client_free.
+ *     Only the blocking calls refuse, on their client's dispatch thread, with
+ *     SIO_ERR_IN_CALLBACK instead of deadlocking: sio_call, sio_wait, sio_dispatch and
+ *     sio_dispatch_wait. A callback must
+ *     return normally (no longjmp, no C++ exception through libsio), and must not wait for a
+ *     thread that is inside sio_client_free of the same client.
+ *   Userdata finalizers (free_userdata) run exactly once, after the handler's last call:
+ *     inside the sio_on* call that replaces or removes the handler (or fails), or inside
+ *     sio_client_free; except that a handler running on the dispatch thread at that moment
+ *     (replaced from another thread, or freeing the client itself) is finalized there as it
+ *     returns.
+ *   Freeing. sio_client_free is called once per client, while no other thread of yours calls
+ *     into that client or its sockets. It stops the client's threads without waiting for the
+ *     server, waiting only for a callback that is running: calls that callback makes
+ *     meanwhile are safe (emits fail with SIO_ERR_CLOSED, or their ack callback gets it).
+ *     Then it calls every pending ack callback once (its reply if one came, else
+ *     SIO_ERR_CLOSED) and finalizes the userdata. When it returns no callback of the client
+ *     runs any more. Called from a callback, it returns into it: that callback is the last
+ *     one, and the socket and event it received stay valid until it returns (emits and
+ *     connects on them fail with SIO_ERR_CLOSED). A sio_ack may outlive its client:
+ *     sio_ack_send then fails with SIO_ERR_CLOSED, and the ack is freed with sio_ack_free.
  *
  * Ownership
  *   - Strings and JSON passed in are copied; nothing the caller passes is kept.
@@ -666,8 +692,9 @@ enum sio_result sio_wait(const struct sio_client *client, int64_t timeout_ms);
  *
  * Ownership: consumes `client`; its `sio_socket` pointers become invalid (inside a callback
  * they stay valid until it returns, and calls on them fail with `SIO_ERR_CLOSED`).
- * Thread: any, including the client's own callbacks; never deadlocks. No other call on this
- * client may run concurrently on another thread. Errors: none.
+ * Thread: any, including the client's own callbacks (a running callback is waited for, so it
+ * must not wait for this call). No other thread of the host may call into this client or its
+ * sockets meanwhile. Errors: none.
  */
 void sio_client_free(struct sio_client *client);
 

@@ -180,6 +180,19 @@ impl Drop for Client {
                 f(result);
             }
         }
+        // So are those of emits that a callback queued after the I/O thread took its last commands
+        // (it passed the shutdown check in `Shared::send` just before the flag was set).
+        let mut late = Vec::new();
+        self.shared.take_commands(&mut late);
+        for cmd in late {
+            if let Command::Emit {
+                emit: Emit { reply: Some(AckTarget::Dispatch(f) | AckTarget::Direct(f)), .. },
+                ..
+            } = cmd
+            {
+                f(Err(Error::Closed));
+            }
+        }
         // Finalize every handler's user data now, not whenever the last reference goes.
         for s in self.sockets.lock().drain(..) {
             std::mem::take(&mut *s.handlers.lock());

@@ -618,8 +618,9 @@ pub unsafe extern "C" fn sio_wait(client: *const sio_client, timeout_ms: i64) ->
 ///
 /// Ownership: consumes `client`; its `sio_socket` pointers become invalid (inside a callback
 /// they stay valid until it returns, and calls on them fail with `SIO_ERR_CLOSED`).
-/// Thread: any, including the client's own callbacks; never deadlocks. No other call on this
-/// client may run concurrently on another thread. Errors: none.
+/// Thread: any, including the client's own callbacks (a running callback is waited for, so it
+/// must not wait for this call). No other thread of the host may call into this client or its
+/// sockets meanwhile. Errors: none.
 #[no_mangle]
 pub unsafe extern "C" fn sio_client_free(client: *mut sio_client) {
     ffi_boundary! {

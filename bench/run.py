@@ -149,6 +149,8 @@ def run_all(cfg):
             # Alternate which client goes first, so neither always meets a warmer server.
             order = list(CLIENTS) if run % 2 == 0 else list(reversed(CLIENTS))
             for key, args in scenarios(cfg, server.url):
+                if cfg["only"] and key not in cfg["only"]:
+                    continue
                 for client in order:
                     cpu0 = server.cpu_seconds()
                     result = run_client(CLIENTS[client]() + args, cfg["timeout"])
@@ -156,6 +158,13 @@ def run_all(cfg):
                     results.setdefault((client, key), []).append(result)
                     print(f"run {run + 1}/{cfg['runs']} {key:8} {client:7} {summary(result)}",
                           flush=True)
+            if not cfg["only"] or "call" in cfg["only"]:
+                call = run_client(CLIENTS["libsio"]() + ["call", server.url, str(cfg["ack"])],
+                                  cfg["timeout"])
+                results.setdefault(("libsio", "call"), []).append(call)
+                print(f"run {run + 1}/{cfg['runs']} call     libsio  {summary(call)}", flush=True)
+            if cfg["only"] and "raw" not in cfg["only"]:
+                continue
             raw = run_client([os.path.join(OUT, "ws_echo"), str(server.port), str(cfg["ack"])],
                              cfg["timeout"])
             results.setdefault(("raw", "echo"), []).append(raw)
@@ -181,7 +190,14 @@ def rows(cfg, results):
     """(figure, unit, libsio value, JS value) of the table; lower is better unless noted."""
     m = lambda client, key, field: median(results, client, key, field)
     per_msg = lambda client, key, field, n: m(client, key, field) * 1e6 / n
-    both = lambda f: (f("libsio"), f("JS"))
+    def both(f):  # the figure for each client; None where a scenario was not run
+        values = []
+        for client in ("libsio", "JS"):
+            try:
+                values.append(f(client))
+            except TypeError:
+                values.append(None)
+        return values
     out = []
     for key, title in (("c2s", f"client → server, {cfg['c2s']:,} events (WebSocket)"),
                        ("s2c", f"server → client, {cfg['s2c']:,} events (WebSocket)"),
@@ -199,6 +215,9 @@ def rows(cfg, results):
     out += [
         (f"ack round trip, {cfg['ack']:,} sequential: p50", "µs", *both(lambda c: m(c, "ack", "p50_us"))),
         ("… p99", "µs", *both(lambda c: m(c, "ack", "p99_us"))),
+        ("ack round trip with the blocking sio_call (libsio only): p50", "µs",
+         *both(lambda c: m(c, "call", "p50_us"))),
+        ("… p99", "µs", *both(lambda c: m(c, "call", "p99_us"))),
         (f"binary: {cfg['binary_bytes'] // 1024} KiB echoed {cfg['binary']} times (higher is better)",
          "MB/s", *both(lambda c: m(c, "binary", "mb_per_s"))),
         ("peak RSS, one idle connected client", "MB",
@@ -228,6 +247,8 @@ def table(cfg, results):
         lines.append(f"| {figure} | {unit} | {fmt(lib)} | {fmt(js)} | {ratio} |")
     raw50, raw99 = (median(results, "raw", "echo", f) for f in ("p50_us", "p99_us"))
     ack50 = median(results, "libsio", "ack", "p50_us")
+    if raw50 is None or ack50 is None:
+        return "\n".join(lines)
     lines += [
         "",
         f"Raw WebSocket echo round trip to the same Node process (bench/ws_echo.c, "
@@ -266,10 +287,13 @@ def main():
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one run, no RESULTS.md")
     parser.add_argument("--runs", type=int, help="runs to take the median of (default 3)")
     parser.add_argument("--no-build", action="store_true", help="use what is already built")
+    parser.add_argument("--only", help="comma-separated scenarios (c2s,s2c,ack,binary,polling,"
+                        "idle,many,fanout,call,raw); RESULTS.md is then not written")
     args = parser.parse_args()
     cfg = dict(SMOKE if args.smoke else FULL)
     if args.runs:
         cfg["runs"] = args.runs
+    cfg["only"] = set(args.only.split(",")) if args.only else None
     for tool in ("cargo", "cc", "node", "npm"):
         if not shutil.which(tool):
             raise SystemExit(f"bench: {tool} not found")
@@ -287,6 +311,8 @@ def main():
     text = table(cfg, results)
     print()
     print(text)
+    if args.only:
+        return
     if args.smoke:
         print("\nbench-smoke: every client ran without error (sizes too small to mean anything)")
         return
@@ -310,6 +336,8 @@ def main():
         "included, / N; measured phase = getrusage / process.cpuUsage around the phase alone.",
         "- ack round trip: sequential emit-with-ack, each sent from the previous reply's "
         "callback; libsio's callbacks run on its dispatch thread.",
+        "- sio_call: the same round trips with libsio's blocking call on the main thread (the "
+        "I/O thread hands the reply over directly, no dispatch thread); no JS equivalent.",
         "- binary: sequential emit-with-ack of one buffer that the server's ack sends back; "
         "MB/s = MiB echoed / wall time.",
         "- peak RSS = VmHWM of the client process at the end of the phase (ru_maxrss would count "

@@ -9,7 +9,9 @@
 # messages, and prints
 #   - instructions per message = (Ir(N_LARGE) − Ir(N_SMALL)) / (N_LARGE − N_SMALL), which
 #     cancels start-up, connection and teardown;
-#   - the top functions by inclusive cost in the N_LARGE run (callgrind_annotate).
+#   - the top functions by inclusive instructions per message, the same difference taken per
+#     function (callgrind_annotate's file:function lines; one function may appear under
+#     several files when code was inlined into it from them).
 # Output files: target/bench/callgrind.<scenario>.<N>.out (open them with callgrind_annotate or
 # kcachegrind). Needs what `make bench` builds (run it, or `python3 bench/run.py --smoke`, first).
 set -euo pipefail
@@ -41,7 +43,25 @@ for scenario in c2s s2c; do
   b=$(total_ir "$out/callgrind.$scenario.$large.out")
   echo "== $scenario: $a Ir with $small messages, $b Ir with $large:" \
     "$(( (b - a) / (large - small) )) instructions per message"
-  callgrind_annotate --inclusive=yes "$out/callgrind.$scenario.$large.out" 2>/dev/null \
-    | grep -E '^ *[0-9,]+ \(' | head -"${TOP:-40}" || true
+  echo "   top functions, inclusive instructions per message (the same difference, per function):"
+  python3 - "$out/callgrind.$scenario.$small.out" "$out/callgrind.$scenario.$large.out" \
+    "$small" "$large" "${TOP:-40}" <<'PY'
+import re, subprocess, sys
+small_out, large_out, small, large, top = sys.argv[1:]
+def inclusive(path):
+    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--auto=no", "--threshold=100", path],
+                          capture_output=True, text=True, check=True).stdout
+    costs = {}
+    for m in re.finditer(r"^\s*([\d,]+) \([ \d.]+%\)\s+(.*?)(?: \[.*\])?$", text, re.M):
+        name = re.sub(r"^/[^ ]*?/registry/src/[^/]+/|^/rustc/[0-9a-f]+/|^/[^ ]*?/(?=src/)", "",
+                      m.group(2))
+        if name != "PROGRAM TOTALS" and ":" in name and not name.startswith("=>"):
+            costs[name] = costs.get(name, 0) + int(m.group(1).replace(",", ""))
+    return costs
+a, b = inclusive(small_out), inclusive(large_out)
+per_msg = {k: (v - a.get(k, 0)) / (int(large) - int(small)) for k, v in b.items()}
+for name, cost in sorted(per_msg.items(), key=lambda kv: -kv[1])[: int(top)]:
+    print(f"{cost:8.0f}  {name}")
+PY
   echo
 done

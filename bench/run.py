@@ -117,6 +117,7 @@ def run_client(argv, timeout):
     except (IndexError, ValueError):
         raise ClientFailed(f"{name}: no result line in {stdout!r}\n{stderr.strip()}")
     result["proc_cpu_s"] = usage.ru_utime + usage.ru_stime
+    result["proc_csw"] = usage.ru_nvcsw + usage.ru_nivcsw
     return result
 
 
@@ -175,7 +176,7 @@ def run_all(cfg):
 
 
 def summary(r):
-    keys = ("wall_s", "cpu_s", "proc_cpu_s", "peak_rss_kb", "p50_us", "p99_us", "mb_per_s")
+    keys = ("wall_s", "cpu_s", "proc_cpu_s", "proc_csw", "peak_rss_kb", "p50_us", "p99_us", "mb_per_s")
     return " ".join(f"{k}={r[k]:.6g}" for k in keys if k in r)
 
 
@@ -209,6 +210,8 @@ def rows(cfg, results):
              *both(lambda c: per_msg(c, key, "proc_cpu_s", n))),
             ("… client CPU per message (measured phase only)", "µs",
              *both(lambda c: per_msg(c, key, "cpu_s", n))),
+            ("… client context switches per message (whole process: thread wake-ups)", "",
+             *both(lambda c: m(c, key, "proc_csw") / n)),
             ("… server CPU per message (for reference)", "µs",
              *both(lambda c: per_msg(c, key, "server_cpu_s", n))),
         ]
@@ -246,16 +249,42 @@ def table(cfg, results):
         ratio = f"{lib / js:.2f}" if lib is not None and js else "–"
         lines.append(f"| {figure} | {unit} | {fmt(lib)} | {fmt(js)} | {ratio} |")
     raw50, raw99 = (median(results, "raw", "echo", f) for f in ("p50_us", "p99_us"))
-    ack50 = median(results, "libsio", "ack", "p50_us")
-    if raw50 is None or ack50 is None:
-        return "\n".join(lines)
-    lines += [
-        "",
-        f"Raw WebSocket echo round trip to the same Node process (bench/ws_echo.c, "
-        f"{cfg['ack']:,} sequential small frames): p50 {fmt(raw50)} µs, p99 {fmt(raw99)} µs; "
-        f"libsio's ack p50 / raw echo p50 = **{ack50 / raw50:.2f}** (target ≤ 1.15).",
-    ]
-    return "\n".join(lines)
+    if raw50 is not None:
+        lines += [
+            "",
+            f"Raw WebSocket echo round trip to the same Node process (bench/ws_echo.c, "
+            f"{cfg['ack']:,} sequential small frames): p50 {fmt(raw50)} µs, p99 {fmt(raw99)} µs.",
+        ]
+    return "\n".join(lines + targets(cfg, results, raw50))
+
+
+def targets(cfg, results, raw50):
+    """Issue 6's targets beside what this run measured (information, never pass/fail)."""
+    m = lambda client, key, field: median(results, client, key, field)
+    checks = []
+    for key, limit in (("c2s", 1.0), ("s2c", 1.5)):
+        lib, js = m("libsio", key, "proc_cpu_s"), m("JS", key, "proc_cpu_s")
+        if lib is not None and js:
+            us = lib * 1e6 / cfg[key]
+            checks.append((f"{key}: client CPU ≤ {limit} µs/msg and ≥ 5× less than JS",
+                           f"{us:.2f} µs/msg, {js / lib:.1f}× less", us <= limit and js / lib >= 5))
+    ack50 = m("libsio", "ack", "p50_us")
+    if ack50 is not None and raw50:
+        checks.append(("ack p50 within 15% of the raw WebSocket echo p50",
+                       f"{ack50 / raw50:.2f}× the raw echo", ack50 / raw50 <= 1.15))
+    idle, many = m("libsio", "idle", "peak_rss_kb"), m("libsio", "many", "peak_rss_kb")
+    if idle is not None:
+        checks.append(("peak RSS ≤ 4 MB for one connected client", f"{idle / 1024:.2f} MB",
+                       idle <= 4 * 1024))
+    if idle is not None and many is not None:
+        per = (many - idle) / max(1, cfg["many"] - 1)
+        checks.append((f"≤ 150 KB per extra idle client at {cfg['many']:,}", f"{per:.0f} KB",
+                       per <= 150))
+    if not checks:
+        return []
+    out = ["", "| issue 6 target (libsio) | measured | |", "|---|---|---|"]
+    out += [f"| {what} | {got} | {'met' if ok else '**missed**'} |" for what, got, ok in checks]
+    return out
 
 
 def machine(load_before):
@@ -334,6 +363,8 @@ def main():
         "callback.",
         "- whole-process CPU = user+sys of the client process (wait4), start-up and connection "
         "included, / N; measured phase = getrusage / process.cpuUsage around the phase alone.",
+        "- context switches = ru_nvcsw + ru_nivcsw of the client process (wait4), all threads: "
+        "how often its threads slept and were woken (or preempted), / N.",
         "- ack round trip: sequential emit-with-ack, each sent from the previous reply's "
         "callback; libsio's callbacks run on its dispatch thread.",
         "- sio_call: the same round trips with libsio's blocking call on the main thread (the "

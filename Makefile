@@ -6,11 +6,14 @@
 #                real socket.io server), siocat's tests, the header check, the Python binding's
 #                tests (make python-test), the C examples under ASan+UBSan and valgrind, and
 #                the thread-safety stress tests under ThreadSanitizer, ASan+UBSan and valgrind
+#   make bench   benchmarks of libsio beside the official JS client (bench/run.py; writes
+#                bench/RESULTS.md); `make bench-smoke` runs them once with tiny sizes (CI).
+#                Never part of `make test`: numbers are not pass/fail.
 #
 # Needs: a Rust toolchain, a C compiler (and g++ for the header check), Node.js with npm,
 # Python 3 with pip, valgrind.
 
-.PHONY: demo test deps header-check symbols-check python-test clean
+.PHONY: demo test deps header-check symbols-check python-test clean bench bench-smoke
 
 NODE_DEPS := tests/server/node_modules/.package-lock.json
 PYTHON ?= python3
@@ -60,6 +63,12 @@ symbols-check:
 	@others=$$(nm -D --defined-only target/debug/libsio.so | awk '{print $$3}' | grep -v '^sio_' || true); \
 	if [ -n "$$others" ]; then echo "libsio.so exports non-sio_ symbols:"; echo "$$others"; exit 1; fi
 	@echo "symbols-check: libsio.so exports $$(nm -D --defined-only target/debug/libsio.so | grep -c ' T sio_') sio_* functions and nothing else"
+
+bench:
+	$(PYTHON) bench/run.py
+
+bench-smoke:
+	$(PYTHON) bench/run.py --smoke
 
 clean:
 	cargo clean

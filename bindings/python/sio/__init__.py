@@ -12,13 +12,16 @@
         chat.connect()
         print(chat.call("echo", "hi", timeout=5))   # -> ['hi']
 
-Handlers run on the client's dispatch thread, one at a time. An exception in one is logged
-on the ``"sio"`` logger and does not stop the others. Where libsio is loaded from: see
-``sio._lib``. Errors are ``SioError`` (``.code``: a ``Result``; ``.message``).
+Handlers run on the client's dispatch thread, one at a time (or, with
+``dispatch="manual"``, on the thread calling ``Client.dispatch()``). An exception in one is
+logged on the ``"sio"`` logger and does not stop the others; ``log_level=`` sends libsio's own
+log there too. Where libsio is loaded from: see ``sio._lib``. Errors are ``SioError``
+(``.code``: a ``Result``; ``.message``).
 """
 
-from ._client import Ack, Client, Socket
-from ._lib import Protocol, ReconnectEvent, Result, SioError, Transport, lib
+from ._client import Ack, AuthRequest, Client, Socket
+from ._lib import Dispatch, Protocol, ReconnectEvent, Result, SioError, Transport, lib
+from ._log import TRACE
 
 
 def version():
@@ -26,5 +29,5 @@ def version():
     return lib.sio_version().decode()
 
 
-__all__ = ["Ack", "Client", "Protocol", "ReconnectEvent", "Result", "SioError", "Socket",
-           "Transport", "version"]
+__all__ = ["Ack", "AuthRequest", "Client", "Dispatch", "Protocol", "ReconnectEvent", "Result",
+           "SioError", "Socket", "TRACE", "Transport", "version"]

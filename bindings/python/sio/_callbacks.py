@@ -14,8 +14,8 @@ goes on with the next event.
 import itertools
 import logging
 
-from ._lib import (ACK_CB, CONNECT_CB, CONNECT_ERROR_CB, DISCONNECT_CB, EVENT_CB, FREE_CB,
-                   RECONNECT_CB)
+from ._lib import (ACK_CB, AUTH_CB, CONNECT_CB, CONNECT_ERROR_CB, DISCONNECT_CB, EVENT_CB,
+                   FREE_CB, LOG_CB, RECONNECT_CB)
 
 log = logging.getLogger("sio")
 
@@ -77,3 +77,5 @@ on_connect = CONNECT_CB(_dispatch)
 on_disconnect = DISCONNECT_CB(_dispatch)
 on_connect_error = CONNECT_ERROR_CB(_dispatch)
 on_reconnect = RECONNECT_CB(_dispatch)
+on_auth = AUTH_CB(_dispatch)
+on_log = LOG_CB(_dispatch)

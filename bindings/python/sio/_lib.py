@@ -17,8 +17,8 @@ import ctypes.util
 import enum
 import os
 import sys
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_int, c_int64,
-                    c_size_t, c_uint32, c_void_p)
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_bool, c_char_p, c_double, c_int,
+                    c_int64, c_size_t, c_uint32, c_void_p)
 from pathlib import Path
 
 _FILE_NAME = "libsio.dylib" if sys.platform == "darwin" else "libsio.so"
@@ -67,6 +67,7 @@ class Result(enum.IntEnum):
     IN_CALLBACK = 10
     IO = 11
     PANIC = 12
+    BUFFER_FULL = 13
 
 
 class Transport(enum.IntEnum):
@@ -81,6 +82,22 @@ class Protocol(enum.IntEnum):
     AUTO = 0
     V3 = 3
     V4 = 4
+
+
+class Dispatch(enum.IntEnum):
+    """``sio_dispatch_mode``: who runs a client's callbacks."""
+    THREAD = 0
+    MANUAL = 1
+
+
+class LogLevel(enum.IntEnum):
+    """``sio_log_level``."""
+    OFF = 0
+    ERROR = 1
+    WARN = 2
+    INFO = 3
+    DEBUG = 4
+    TRACE = 5
 
 
 class ReconnectEvent(enum.IntEnum):
@@ -104,6 +121,8 @@ DISCONNECT_CB = CFUNCTYPE(None, c_void_p, c_void_p, c_char_p)
 CONNECT_ERROR_CB = CFUNCTYPE(None, c_void_p, c_void_p, c_char_p, c_char_p)
 RECONNECT_CB = CFUNCTYPE(None, c_void_p, c_int, c_uint32, c_char_p)
 FREE_CB = CFUNCTYPE(None, c_void_p)
+AUTH_CB = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p)
+LOG_CB = CFUNCTYPE(None, c_void_p, c_int, c_char_p)
 
 _P = c_void_p  # every opaque handle
 _R = c_int  # sio_result
@@ -132,17 +151,31 @@ _PROTOTYPES = {
     "sio_options_set_reconnection_delay": (_R, [_P, c_uint32, c_uint32]),
     "sio_options_set_randomization_factor": (_R, [_P, c_double]),
     "sio_options_set_ack_timeout": (_R, [_P, c_uint32]),
+    "sio_options_set_max_buffered": (_R, [_P, c_size_t]),
+    "sio_options_set_retries": (_R, [_P, c_uint32]),
+    "sio_options_set_retry_initial_connect": (_R, [_P, c_int]),
+    "sio_options_set_dispatch": (_R, [_P, c_int]),
+    "sio_options_set_log": (_R, [_P, c_int, LOG_CB, _P, FREE_CB]),
     "sio_connect": (_R, [_S, _P, POINTER(_P)]),
     "sio_client_close": (_R, [_P]),
     "sio_wait": (_R, [_P, c_int64]),
     "sio_client_free": (None, [_P]),
+    "sio_dispatch": (_R, [_P, c_size_t, POINTER(c_size_t)]),
+    "sio_dispatch_wait": (_R, [_P, c_int64]),
+    "sio_client_fd": (c_int, [_P]),
     "sio_on_reconnect": (_R, [_P, RECONNECT_CB, _P, FREE_CB]),
     "sio_of": (_R, [_P, _S, _S, POINTER(_P)]),
     "sio_socket_connect": (_R, [_P]),
     "sio_socket_disconnect": (_R, [_P]),
     "sio_socket_namespace": (_S, [_P]),
+    "sio_socket_recovered": (c_bool, [_P]),
+    "sio_socket_set_ack_timeout": (_R, [_P, c_int64]),
+    "sio_socket_set_auth_callback": (_R, [_P, AUTH_CB, _P, FREE_CB]),
+    "sio_auth_reply": (_R, [_P, _S]),
+    "sio_auth_request_free": (None, [_P]),
     "sio_emit": (_R, [_P, _S, _S, _BUFS, c_size_t]),
     "sio_emit_with_ack": (_R, [_P, _S, _S, _BUFS, c_size_t, c_int64, ACK_CB, _P]),
+    "sio_emit_volatile": (_R, [_P, _S, _S, _BUFS, c_size_t]),
     "sio_call": (_R, [_P, _S, _S, _BUFS, c_size_t, c_int64, POINTER(_P)]),
     "sio_on": (_R, [_P, _S, EVENT_CB, _P, FREE_CB]),
     "sio_on_any": (_R, [_P, EVENT_CB, _P, FREE_CB]),

@@ -1,6 +1,8 @@
 """Keyword options of ``Client`` -> a ``sio_options`` object. Times are in seconds (float)."""
 
-from ._lib import Protocol, Transport, check, cstr, lib
+from . import _callbacks as callbacks
+from . import _log
+from ._lib import Dispatch, Protocol, Transport, check, cstr, lib
 
 _U32_MAX = 2**32 - 1
 
@@ -14,6 +16,12 @@ def _ms(seconds, what):
 
 def _u32(value, what):
     if not 0 <= value <= _U32_MAX:
+        raise ValueError(f"{what} out of range: {value!r}")
+    return value
+
+
+def _count(value, what):
+    if not 0 <= value < 2**64:
         raise ValueError(f"{what} out of range: {value!r}")
     return value
 
@@ -36,6 +44,13 @@ def _headers(o, value):
         check(lib.sio_options_add_header(o, cstr(name), cstr(v)))
 
 
+def _log_level(o, level):
+    key = callbacks.register(_log.record, "log callback")
+    # On failure, or with the log off, the library finalizes `key` at once.
+    check(lib.sio_options_set_log(o, _log.max_level(level), callbacks.on_log, key,
+                                  callbacks.free_userdata))
+
+
 # name -> function(options pointer, value): the keyword arguments `Client` accepts.
 _SETTERS = {
     "path": lambda o, v: check(lib.sio_options_set_path(o, cstr(v))),
@@ -54,6 +69,13 @@ _SETTERS = {
         lib.sio_options_set_reconnection_attempts(o, _u32(v, "reconnection_attempts"))),
     "randomization_factor": lambda o, v: check(lib.sio_options_set_randomization_factor(o, v)),
     "ack_timeout": lambda o, v: check(lib.sio_options_set_ack_timeout(o, _ms(v, "ack_timeout"))),
+    "max_buffered": lambda o, v: check(
+        lib.sio_options_set_max_buffered(o, _count(v, "max_buffered"))),
+    "retries": lambda o, v: check(lib.sio_options_set_retries(o, _u32(v, "retries"))),
+    "retry_initial_connect": lambda o, v: check(
+        lib.sio_options_set_retry_initial_connect(o, bool(v))),
+    "dispatch": lambda o, v: check(lib.sio_options_set_dispatch(o, _enum(Dispatch, v))),
+    "log_level": _log_level,
 }
 
 # Set together by one C call; a missing one takes the library's default.

@@ -11,21 +11,35 @@ from support import RecordingServer
 
 
 @pytest.fixture
-def server():
-    s = RecordingServer()
-    yield s
-    s.stop()
+def start_server():
+    """``start_server(*args)``: a ``RecordingServer`` with server.js's ``args`` (e.g.
+    ``"--recovery"``, ``"--port", "N"``), stopped after the test (or by its ``stop()``)."""
+    started = []
+
+    def start(*args):
+        started.append(RecordingServer(*args))
+        return started[-1]
+
+    yield start
+    for s in started:
+        s.stop()
 
 
 @pytest.fixture
-def client(server, caplog):
-    """``client(**options)``: a ``sio.Client`` of the test server (WebSocket and no proxy
-    unless told), freed after the test; then no callback entry may be left, and libsio must not have
-    called or finalized one twice."""
+def server(start_server):
+    return start_server()
+
+
+@pytest.fixture
+def client(request, start_server, caplog):
+    """``client(url=None, **options)``: a ``sio.Client`` of ``url`` (None: the ``server``
+    fixture's), with WebSocket and no proxy unless told, freed after the test; then no callback
+    entry may be left, and libsio must not have called or finalized one twice."""
     made = []
 
-    def make(**options):
-        made.append(sio.Client(server.url, **{"transport": "websocket", "proxy": "", **options}))
+    def make(url=None, **options):
+        url = url or request.getfixturevalue("server").url
+        made.append(sio.Client(url, **{"transport": "websocket", "proxy": "", **options}))
         return made[-1]
 
     yield make

@@ -87,10 +87,16 @@ class RecordingServer:
             return named()
 
     def stop(self):
-        self._proc.stdin.close()
-        self._proc.kill()
-        self._proc.wait()
-        self._reader.join()
+        """Kills the server (its clients see the connection drop); stopping twice is fine."""
+        if self._proc.returncode is None:
+            self._proc.stdin.close()
+            self._proc.kill()
+            self._proc.wait()
+            self._reader.join()
+
+    @property
+    def port(self):
+        return int(self.url.rsplit(":", 1)[1])
 
 
 def join(socket, timeout=TIMEOUT):

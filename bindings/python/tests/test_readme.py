@@ -1,4 +1,4 @@
-"""The README's example, run as it is written (with the test server's URL)."""
+"""The README's examples, run as they are written (with the test server's URL)."""
 
 import re
 from pathlib import Path
@@ -8,9 +8,14 @@ from support import b64
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
+def run_example(index, server):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    assert len(blocks) == 2
+    exec(blocks[index].replace("http://localhost:3000", server.url), {})
+
+
 def test_readme_example(server, capsys):
-    (code,) = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
-    exec(code.replace("http://localhost:3000", server.url), {})
+    run_example(0, server)
 
     hello = server.expect(lambda r: r.get("event") == "hello" and r["ns"] == "/admin")
     assert hello["args"] == ["world", b64(b"\x00\x01")]
@@ -22,3 +27,9 @@ def test_readme_example(server, capsys):
     assert out[0] == "[{'n': 1}]"
     assert out[1].startswith("joined /admin as ")
     assert out[2].startswith("welcome {'ns': '/admin', 'sid': ")
+
+
+def test_readme_event_loop_example(server, capsys):
+    run_example(1, server)
+    assert server.expect(lambda r: r["type"] == "connect")["auth"] == {"token": "fresh"}
+    assert capsys.readouterr().out == "echo hi\n"

@@ -14,14 +14,8 @@ def _ms(seconds, what):
     return ms
 
 
-def _u32(value, what):
-    if not 0 <= value <= _U32_MAX:
-        raise ValueError(f"{what} out of range: {value!r}")
-    return value
-
-
-def _count(value, what):
-    if not 0 <= value < 2**64:
+def _count(value, what, top=_U32_MAX):
+    if not 0 <= value <= top:
         raise ValueError(f"{what} out of range: {value!r}")
     return value
 
@@ -45,10 +39,10 @@ def _headers(o, value):
 
 
 def _log_level(o, level):
+    max_level = _log.max_level(level)
     key = callbacks.register(_log.record, "log callback")
     # On failure, or with the log off, the library finalizes `key` at once.
-    check(lib.sio_options_set_log(o, _log.max_level(level), callbacks.on_log, key,
-                                  callbacks.free_userdata))
+    check(lib.sio_options_set_log(o, max_level, callbacks.on_log, key, callbacks.free_userdata))
 
 
 # name -> function(options pointer, value): the keyword arguments `Client` accepts.
@@ -66,12 +60,12 @@ _SETTERS = {
     "insecure": lambda o, v: check(lib.sio_options_set_insecure(o, bool(v))),
     "reconnection": lambda o, v: check(lib.sio_options_set_reconnection(o, bool(v))),
     "reconnection_attempts": lambda o, v: check(
-        lib.sio_options_set_reconnection_attempts(o, _u32(v, "reconnection_attempts"))),
+        lib.sio_options_set_reconnection_attempts(o, _count(v, "reconnection_attempts"))),
     "randomization_factor": lambda o, v: check(lib.sio_options_set_randomization_factor(o, v)),
     "ack_timeout": lambda o, v: check(lib.sio_options_set_ack_timeout(o, _ms(v, "ack_timeout"))),
     "max_buffered": lambda o, v: check(
-        lib.sio_options_set_max_buffered(o, _count(v, "max_buffered"))),
-    "retries": lambda o, v: check(lib.sio_options_set_retries(o, _u32(v, "retries"))),
+        lib.sio_options_set_max_buffered(o, _count(v, "max_buffered", 2**64 - 1))),
+    "retries": lambda o, v: check(lib.sio_options_set_retries(o, _count(v, "retries"))),
     "retry_initial_connect": lambda o, v: check(
         lib.sio_options_set_retry_initial_connect(o, bool(v))),
     "dispatch": lambda o, v: check(lib.sio_options_set_dispatch(o, _enum(Dispatch, v))),

@@ -6,7 +6,6 @@ import selectors
 import threading
 import time
 
-
 import sio
 from support import TIMEOUT
 
@@ -134,3 +133,13 @@ def test_dispatch_calls_need_manual_mode_and_refuse_inside_callbacks(server, cli
     s.connect()
     assert c.dispatch_wait(TIMEOUT)
     assert inside == [sio.Result.IN_CALLBACK] * 3
+
+
+def test_wait_returns_when_a_callback_it_runs_frees_the_client(server, client):
+    c = client(dispatch="manual")
+    s = c.of()
+    s.on("welcome", lambda info: c.free())
+    s.connect()
+    assert c.wait(TIMEOUT) is True
+    assert c.fileno() == -1
+    server.expect(lambda r: r["type"] == "disconnect")

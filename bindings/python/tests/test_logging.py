@@ -2,6 +2,8 @@
 
 import logging
 
+import pytest
+
 import sio
 from support import TIMEOUT, Waiter, join
 
@@ -56,3 +58,8 @@ def test_the_log_is_off_by_default(server, client, caplog):
     c.close()
     assert c.wait(TIMEOUT)
     assert library_records(caplog) == []
+
+
+def test_an_unknown_level_name_is_refused(client):
+    with pytest.raises(ValueError, match="LOUD"):
+        client(log_level="LOUD")

@@ -33,13 +33,12 @@ enum Build {
 
 const BUILDS: [Build; 2] = [Build::Exceptions, Build::NoExceptions];
 
-/// Where `libsio.so` is: `target/debug`, above this test's executable (`target/debug/deps/cpp-…`).
+/// Where the `libsio.so` of this build is: `target/debug/deps`, beside this test's executable
+/// (`cargo test` builds the cdylib there, but copies it to `target/debug` only on `cargo build`).
 fn lib_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test's own path");
-    let dir = exe.parent().and_then(Path::parent).expect("target/debug/deps/…").to_path_buf();
-    if !dir.join("libsio.so").is_file() {
-        panic!("{} is missing: run `cargo build` first", dir.join("libsio.so").display());
-    }
+    let dir = exe.parent().expect("target/debug/deps").to_path_buf();
+    assert!(dir.join("libsio.so").is_file(), "{} is missing", dir.join("libsio.so").display());
     dir
 }
 
@@ -77,7 +76,8 @@ fn compile(build: Build) -> PathBuf {
     if !sanitize.is_empty() {
         cmd.arg(format!("-fsanitize={sanitize}")).arg("-fno-omit-frame-pointer");
     }
-    let result = cmd.output().unwrap_or_else(|e| panic!("cannot run `{cxx}` (is a C++ compiler installed?): {e}"));
+    let result =
+        cmd.output().unwrap_or_else(|e| panic!("cannot run `{cxx}` (is a C++ compiler installed?): {e}"));
     assert!(
         result.status.success(),
         "compiling tests/cpp/wrapper_test.cpp failed:\n{}",
@@ -122,7 +122,12 @@ fn sids(stdout: &str) -> HashMap<String, String> {
 
 /// The args of every event named `name` the server received so far.
 fn event_args(server: &TestServer, name: &str) -> Vec<Value> {
-    server.records().iter().filter(|r| r["type"] == "event" && r["event"] == name).map(|r| r["args"].clone()).collect()
+    server
+        .records()
+        .iter()
+        .filter(|r| r["type"] == "event" && r["event"] == name)
+        .map(|r| r["args"].clone())
+        .collect()
 }
 
 fn count(server: &TestServer, kind: &str) -> usize {
@@ -148,13 +153,18 @@ fn joins_namespaces_with_auth_and_reports_a_refusal() {
         let sids = sids(&run(build, "connect", &server));
         for ns in ["/", "/a", "/admin"] {
             let sid = &sids[ns];
-            let r = server.expect(*T, |r| r["type"] == "connect" && r["ns"] == ns && r["sid"] == sid.as_str());
+            let r =
+                server.expect(*T, |r| r["type"] == "connect" && r["ns"] == ns && r["sid"] == sid.as_str());
             let auth = if ns == "/admin" { json!({"token": "secret"}) } else { json!({}) };
             assert_eq!(r["auth"], auth, "the auth of {ns}");
             expect_disconnect(&server, sid);
         }
         server.expect(*T, |r| r["type"] == "refused" && r["ns"] == "/admin" && r["auth"] == json!({}));
-        assert_eq!(count(&server, "engine_connection"), 2, "one connection per client, shared by its namespaces");
+        assert_eq!(
+            count(&server, "engine_connection"),
+            2,
+            "one connection per client, shared by its namespaces"
+        );
     }
 }
 
@@ -177,9 +187,17 @@ fn emits_and_acks_both_ways() {
             [json!([["x", {"y": null}], true]), json!([[7], true]), json!([["from a handler"], true])],
             "emit_with_ack, call, and emit_with_ack from a handler (the call there was refused)"
         );
-        let replies: Vec<Value> =
-            server.records().into_iter().filter(|r| r["type"] == "ask_reply").map(|r| r["args"].clone()).collect();
-        assert_eq!(replies, [json!(["answer", 42, {"_binary": "AQID"}])], "the ack answered once, from another thread");
+        let replies: Vec<Value> = server
+            .records()
+            .into_iter()
+            .filter(|r| r["type"] == "ask_reply")
+            .map(|r| r["args"].clone())
+            .collect();
+        assert_eq!(
+            replies,
+            [json!(["answer", 42, {"_binary": "AQID"}])],
+            "the ack answered once, from another thread"
+        );
     }
 }
 
@@ -213,7 +231,11 @@ fn handlers_keep_their_captures_until_replaced_or_freed() {
         };
         assert_eq!(server.event_numbers("echo"), echoes);
         let late: Vec<Value> = event_args(&server, "broadcast").into_iter().map(|a| a[1].clone()).collect();
-        assert_eq!(late, lates.into_iter().map(Value::from).collect::<Vec<_>>(), "the moved client still sends");
+        assert_eq!(
+            late,
+            lates.into_iter().map(Value::from).collect::<Vec<_>>(),
+            "the moved client still sends"
+        );
     }
 }
 
@@ -225,7 +247,9 @@ fn destroying_a_client_destroys_each_handler_once() {
         // Freed without sio_client_close: the server sees the connections drop.
         for key in ["/", "/a", "/b", "self-freed"] {
             let sid = &sids[key];
-            server.expect(*T, |r| r["type"] == "disconnect" && r["sid"] == sid.as_str() && r["reason"] == "transport close");
+            server.expect(*T, |r| {
+                r["type"] == "disconnect" && r["sid"] == sid.as_str() && r["reason"] == "transport close"
+            });
         }
         assert_eq!(count(&server, "engine_connection"), 2, "two clients");
         assert!(event_args(&server, "after").is_empty(), "no emit after the client freed itself");
@@ -252,7 +276,9 @@ fn reconnects_after_the_server_drops_the_connection() {
         let sids = sids(&run(build, "reconnect", &server));
         let (first, second) = (&sids["1"], &sids["2"]);
         assert_ne!(first, second);
-        server.expect(*T, |r| r["type"] == "disconnect" && r["sid"] == first.as_str() && r["reason"] == "forced close");
+        server.expect(*T, |r| {
+            r["type"] == "disconnect" && r["sid"] == first.as_str() && r["reason"] == "forced close"
+        });
         let after = server.expect(*T, |r| r["type"] == "event" && r["event"] == "after");
         assert_eq!(after["sid"], second.as_str(), "sent on the new connection");
         assert_eq!(count(&server, "engine_connection"), 2);

@@ -29,13 +29,19 @@
  *
  * Handlers are std::function objects (lambdas with captures welcome). Each is moved to the
  * heap and registered with the C API's userdata and free_userdata: the library destroys it
- * exactly once (when it is replaced or removed, or when the client is freed), so whatever it
- * captured lives as long as the handler. They run on the client's dispatch thread, one at a
- * time; see "Thread safety" in sio.h for what they may call (everything but the blocking
- * socket::call and client::wait). An exception thrown by a handler never reaches the C library:
- * the wrapper catches it and passes it to the hook set with sio::set_handler_exception_hook; the
- * default hook calls std::terminate, as for an exception leaving a std::thread, so that a bug
- * is loud. A hook that logs and returns lets dispatch go on with the next callback.
+ * exactly once (when it is replaced or removed, or when the client is freed; a handler running
+ * at that moment is destroyed when it returns), so whatever it captured lives as long as the
+ * handler. An ack handler is destroyed after its one call. Handlers run on the client's
+ * dispatch thread, one at a time; see "Thread safety" in sio.h for what they may call
+ * (everything but the blocking socket::call and client::wait). An exception thrown by a handler
+ * never reaches the C library: the wrapper catches it and passes it to the hook set with
+ * sio::set_handler_exception_hook; the default hook calls std::terminate, as for an exception
+ * leaving a std::thread, so that a bug is loud. A hook that logs and returns lets dispatch go on
+ * with the next callback.
+ *
+ * Threads: the C++ objects are as thread-safe as the C ones they hold (see sio.h): const
+ * member functions of client, socket and event_view may be called from any thread at once;
+ * moving, assigning or destroying an object, and options, want one thread at a time.
  *
  * Strings are std::string_view (copied and NUL-terminated for the C API; one with an embedded
  * NUL is refused with SIO_ERR_INVALID). Event arguments are a JSON array text, and binary
@@ -91,7 +97,7 @@ class error {
     error(sio_result code, std::string message) : code_(code), message_(std::move(message)) {}
 
     sio_result code() const noexcept { return code_; }
-    /// The detailed message, e.g. "args_json is not valid JSON: …".
+    /// The detailed message, e.g. "invalid JSON: EOF while parsing a value at line 1 column 3".
     const std::string& message() const noexcept { return message_; }
     /// The static name of the code, e.g. "SIO_ERR_JSON: invalid JSON".
     const char* name() const noexcept { return sio_result_str(static_cast<int>(code_)); }
@@ -227,9 +233,10 @@ class bytes_view {
         : data_(static_cast<const std::uint8_t*>(data)), size_(size) {}
     /// Any contiguous container of bytes: std::vector<std::uint8_t>, std::string,
     /// std::array<std::byte, N>, … (not a built-in array: a string literal's NUL would count).
-    template <class C, class V = std::remove_cv_t<std::remove_pointer_t<decltype(std::data(std::declval<const C&>()))>>,
-              class = std::enable_if_t<sizeof(V) == 1 && std::is_trivially_copyable_v<V> && !std::is_array_v<C> &&
-                                       !std::is_same_v<C, bytes_view>>>
+    template <class C, class P = decltype(std::data(std::declval<const C&>())),
+              class V = std::remove_cv_t<std::remove_pointer_t<P>>,
+              class = std::enable_if_t<sizeof(V) == 1 && std::is_trivially_copyable_v<V> &&
+                                       !std::is_array_v<C> && !std::is_same_v<C, bytes_view>>>
     bytes_view(const C& bytes) noexcept : bytes_view(std::data(bytes), std::size(bytes)) {}
 
     const std::uint8_t* data() const noexcept { return data_; }
@@ -313,7 +320,9 @@ class event : public event_view {
     explicit event(sio_event* raw) noexcept : event_view(raw) {}
     event(event&& other) noexcept : event_view(std::exchange(other.p_, nullptr)) {}
     event& operator=(event&& other) noexcept {
-        if (this != &other) sio_event_free(const_cast<sio_event*>(std::exchange(p_, std::exchange(other.p_, nullptr))));
+        if (this != &other) {
+            sio_event_free(const_cast<sio_event*>(std::exchange(p_, std::exchange(other.p_, nullptr))));
+        }
         return *this;
     }
     event(const event&) = delete;
@@ -327,12 +336,14 @@ using connect_handler = std::function<void(socket, std::string_view sid)>;
 /// Told the reason, e.g. "io server disconnect" (see sio_disconnect_cb).
 using disconnect_handler = std::function<void(socket, std::string_view reason)>;
 /// Told the server's message and its data as JSON text ("null" if none).
-using connect_error_handler = std::function<void(socket, std::string_view message, std::string_view data_json)>;
+using connect_error_handler =
+    std::function<void(socket, std::string_view message, std::string_view data_json)>;
 /// Called once: the reply (an event named "" whose args are the ack's), or an error with
 /// SIO_ERR_TIMEOUT, SIO_ERR_DISCONNECTED or SIO_ERR_CLOSED.
 using ack_handler = std::function<void(result<event_view>)>;
 /// Told how reconnection goes; `error` is empty except with SIO_RECONNECT_ERROR.
-using reconnect_handler = std::function<void(sio_reconnect_event, std::uint32_t attempt, std::string_view error)>;
+using reconnect_handler =
+    std::function<void(sio_reconnect_event, std::uint32_t attempt, std::string_view error)>;
 
 /// One namespace of a client (client::of): a borrowed view, valid until the client is
 /// destroyed. Every call may be made from any thread, including handlers.
@@ -351,7 +362,8 @@ class socket {
     result<void> emit(std::string_view event, std::string_view args_json = {},
                       const std::vector<bytes_view>& buffers = {}) const;
     /// Emits and asks for an ack: `on_reply` runs once, on the dispatch thread.
-    result<void> emit_with_ack(std::string_view event, std::string_view args_json, ack_handler on_reply) const {
+    result<void> emit_with_ack(std::string_view event, std::string_view args_json,
+                               ack_handler on_reply) const {
         return emit_with_ack(event, args_json, {}, client_default, std::move(on_reply));
     }
     result<void> emit_with_ack(std::string_view event, std::string_view args_json,
@@ -415,7 +427,8 @@ class options {
     /// An empty optional goes back to the system's trust store.
     result<void> ca_file(std::optional<std::string_view> path);
     /// Empty optionals remove the client certificate.
-    result<void> client_cert(std::optional<std::string_view> cert_file, std::optional<std::string_view> key_file);
+    result<void> client_cert(std::optional<std::string_view> cert_file,
+                             std::optional<std::string_view> key_file);
     result<void> insecure(bool insecure);
 
     const sio_options* get() const noexcept { return p_; }
@@ -454,7 +467,9 @@ class client {
     /// Creates a client for `url` and starts its threads; nothing is sent until a socket
     /// connects, so register handlers first.
     static result<client> connect(std::string_view url) { return connect_raw(url, nullptr); }
-    static result<client> connect(std::string_view url, const options& opts) { return connect_raw(url, opts.get()); }
+    static result<client> connect(std::string_view url, const options& opts) {
+        return connect_raw(url, opts.get());
+    }
 
     /// The URL's namespace.
     result<sio::socket> of() const;
@@ -482,6 +497,12 @@ class client {
 
 // ---------------------------------------------------------------------------------------------
 // Implementation
+//
+// Wrapping a new C registration function (sio_on_xxx(obj, callback, userdata, free_userdata)):
+// a std::function alias above, a noexcept trampoline below that calls it through guarded(), and
+// a method that returns detail::install(handler, &trampoline, [&](cb, ud, fr) { return
+// sio_on_xxx(p_, cb, ud, fr); }). A new fallible call: detail::c_arg for its strings, and
+// detail::check (or detail::last_error) for its sio_result.
 
 namespace detail {
 
@@ -599,7 +620,8 @@ inline void on_connect_error(void* userdata, sio_socket* s, const char* message,
     guarded([&] { (*static_cast<connect_error_handler*>(userdata))(socket(s), view(message), view(data)); });
 }
 
-inline void on_reconnect(void* userdata, sio_reconnect_event what, std::uint32_t attempt, const char* e) noexcept {
+inline void on_reconnect(void* userdata, sio_reconnect_event what, std::uint32_t attempt,
+                         const char* e) noexcept {
     guarded([&] { (*static_cast<reconnect_handler*>(userdata))(what, attempt, view(e)); });
 }
 
@@ -660,8 +682,8 @@ inline result<void> socket::emit(std::string_view event, std::string_view args_j
 }
 
 inline result<void> socket::emit_with_ack(std::string_view event, std::string_view args_json,
-                                          const std::vector<bytes_view>& buffers, std::chrono::milliseconds timeout,
-                                          ack_handler on_reply) const {
+                                          const std::vector<bytes_view>& buffers,
+                                          std::chrono::milliseconds timeout, ack_handler on_reply) const {
     const detail::c_arg name(event, "event"), args(detail::empty_is_null(args_json), "args_json");
     if (auto e = detail::nul_error({&name, &args})) return *e;
     if (!on_reply) return error(SIO_ERR_NULL, "on_reply is empty");
@@ -675,7 +697,8 @@ inline result<void> socket::emit_with_ack(std::string_view event, std::string_vi
 }
 
 inline result<event> socket::call(std::string_view event, std::string_view args_json,
-                                  const std::vector<bytes_view>& buffers, std::chrono::milliseconds timeout) const {
+                                  const std::vector<bytes_view>& buffers,
+                                  std::chrono::milliseconds timeout) const {
     const detail::c_arg name(event, "event"), args(detail::empty_is_null(args_json), "args_json");
     if (auto e = detail::nul_error({&name, &args})) return *e;
     const std::vector<sio_buffer> c = detail::c_buffers(buffers);
@@ -689,27 +712,31 @@ inline result<event> socket::call(std::string_view event, std::string_view args_
 inline result<void> socket::on(std::string_view event, event_handler handler) const {
     const detail::c_arg name(event, "event");
     if (auto e = name.nul_error()) return *e;
-    return detail::install(std::move(handler), &detail::on_event, [&](sio_event_cb cb, void* ud, sio_free_cb fr) {
-        return sio_on(p_, name.get(), cb, ud, fr);
-    });
+    return detail::install(std::move(handler), &detail::on_event,
+                           [&](sio_event_cb cb, void* ud, sio_free_cb fr) {
+                               return sio_on(p_, name.get(), cb, ud, fr);
+                           });
 }
 
 inline result<void> socket::on_any(event_handler handler) const {
-    return detail::install(std::move(handler), &detail::on_event, [&](sio_event_cb cb, void* ud, sio_free_cb fr) {
-        return sio_on_any(p_, cb, ud, fr);
-    });
+    return detail::install(std::move(handler), &detail::on_event,
+                           [&](sio_event_cb cb, void* ud, sio_free_cb fr) {
+                               return sio_on_any(p_, cb, ud, fr);
+                           });
 }
 
 inline result<void> socket::on_unhandled(event_handler handler) const {
-    return detail::install(std::move(handler), &detail::on_event, [&](sio_event_cb cb, void* ud, sio_free_cb fr) {
-        return sio_on_unhandled(p_, cb, ud, fr);
-    });
+    return detail::install(std::move(handler), &detail::on_event,
+                           [&](sio_event_cb cb, void* ud, sio_free_cb fr) {
+                               return sio_on_unhandled(p_, cb, ud, fr);
+                           });
 }
 
 inline result<void> socket::on_connect(connect_handler handler) const {
-    return detail::install(std::move(handler), &detail::on_connect, [&](sio_connect_cb cb, void* ud, sio_free_cb fr) {
-        return sio_on_connect(p_, cb, ud, fr);
-    });
+    return detail::install(std::move(handler), &detail::on_connect,
+                           [&](sio_connect_cb cb, void* ud, sio_free_cb fr) {
+                               return sio_on_connect(p_, cb, ud, fr);
+                           });
 }
 
 inline result<void> socket::on_disconnect(disconnect_handler handler) const {
@@ -772,7 +799,8 @@ inline result<void> options::reconnection_attempts(std::uint32_t attempts) {
     return detail::check(sio_options_set_reconnection_attempts(p_, attempts));
 }
 
-inline result<void> options::reconnection_delay(std::chrono::milliseconds min, std::chrono::milliseconds max) {
+inline result<void> options::reconnection_delay(std::chrono::milliseconds min,
+                                                std::chrono::milliseconds max) {
     auto lo = detail::c_millis(min, "minimum reconnection delay");
     if (!lo) return lo.error();
     auto hi = detail::c_millis(max, "maximum reconnection delay");

@@ -10,7 +10,7 @@
 #                bench/RESULTS.md); `make bench-smoke` runs them once with tiny sizes (CI).
 #                Never part of `make test`: numbers are not pass/fail.
 #
-# Needs: a Rust toolchain, a C compiler (and g++ for the header check), Node.js with npm,
+# Needs: a Rust toolchain, a C compiler (and g++ for the header check and the C++ wrapper), Node.js with npm,
 # Python 3 with pip, valgrind.
 
 .PHONY: demo test deps header-check symbols-check python-test clean bench bench-smoke
@@ -57,6 +57,9 @@ header-check:
 	cc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only tests/c/header_check.c
 	g++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only -x c++ tests/c/header_check.c
 	@echo "header-check: include/sio.h compiles as C99 and C++17"
+	g++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only tests/c/header_check.cpp
+	g++ -std=c++17 -Wall -Wextra -Werror -pedantic -fno-exceptions -Iinclude -fsyntax-only tests/c/header_check.cpp
+	@echo "header-check: include/sio.hpp compiles as C++17, with and without exceptions"
 
 # The shared library exports the C API and nothing else.
 symbols-check:

@@ -1,42 +1,31 @@
 #!/usr/bin/env bash
-# Runs the C examples (chatbot against the chat server, quickstart, eventloop and pull against
-# the test server, siocat through its whole test suite) once built with ASan+UBSan and once
-# under valgrind. Any report fails the run.
+# Runs the C and C++ examples (chatbot against the chat server, quickstart, eventloop, pull and
+# roundtrip against tests/server/server.js, siocat through its whole test suite, the C++
+# wrapper's tests) once built with ASan+UBSan and once under valgrind. Any report fails the run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 cargo build --quiet
 
-# Starts tests/server/server.js in the background: sets $server (its pid) and $url.
-start_server() {
+# Runs "$@ URL" (a program, with an optional runner in front) against a fresh
+# tests/server/server.js and returns its status.
+against_server() {
   local log; log=$(mktemp)
   node tests/server/server.js >"$log" < <(sleep 120) &
-  server=$!
-  local port=""
+  local server=$! port="" status=0
   for _ in $(seq 100); do
     port=$(sed -nE '1s/.*"port":([0-9]+).*/\1/p' "$log"); [ -n "$port" ] && break; sleep 0.1
   done
-  rm -f "$log"
-  url="http://127.0.0.1:$port"
+  "$@" "http://127.0.0.1:$port" || status=$?
+  kill "$server"; rm -f "$log"
+  return "$status"
 }
 
-# Runs examples-c's quickstart (with an optional runner) against tests/server/server.js.
+# Runs examples-c's quickstart (with an optional runner) and checks what it printed.
 quickstart() {
-  start_server
-  local out; out=$("$@" "$url")
-  kill "$server"
+  local out; out=$(against_server "$@")
   echo "$out"
   [ "$out" = 'server says: ["hello",{"n":1}]' ] || { echo "quickstart: unexpected output" >&2; return 1; }
-}
-
-# Runs an example that checks what it receives itself (eventloop, pull: non-zero exit on any
-# surprise), with an optional runner, against tests/server/server.js.
-against_server() {
-  start_server
-  local rc=0
-  "$@" "$url" || rc=$?
-  kill "$server"
-  return "$rc"
 }
 
 echo "== C examples under AddressSanitizer + UndefinedBehaviorSanitizer"
@@ -47,6 +36,8 @@ scripts/demo.sh examples-c/build-asan/chatbot
 quickstart examples-c/build-asan/quickstart
 against_server examples-c/build-asan/eventloop
 against_server examples-c/build-asan/pull
+against_server examples-c/build-asan/roundtrip
+SIO_CPP_SANITIZE=address,undefined cargo test --quiet --test cpp
 SIOCAT="$root/examples-c/build-asan/siocat" cargo test --quiet --test siocat
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
@@ -58,5 +49,7 @@ scripts/demo.sh examples-c/build/chatbot -- $vg
 quickstart $vg examples-c/build/quickstart
 against_server $vg examples-c/build/eventloop
 against_server $vg examples-c/build/pull
+against_server $vg examples-c/build/roundtrip
+SIO_CPP_RUNNER="$vg" cargo test --quiet --test cpp
 SIOCAT_RUNNER="$vg" cargo test --quiet --test siocat
 echo "C examples: no sanitizer or valgrind reports"

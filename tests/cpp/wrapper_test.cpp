@@ -1,0 +1,545 @@
+// Checks of the C++ wrapper (include/sio.hpp), run by tests/cpp.rs against tests/server/server.js:
+//
+//   wrapper_test CASE URL
+//
+// Each case prints one line per check ("ok: …" or "FAIL: …") plus "sid NS SID" lines for the
+// Rust side to compare with the server's records; the exit status is 1 if a check failed. It
+// also builds with -fno-exceptions (without the checks of what exceptions do).
+// Handlers run on libsio's dispatch thread and report to the test thread through a mailbox.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "sio.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Upper bound for anything to happen (valgrind is slow); checks normally take far less.
+constexpr auto T = 60s;
+
+int failures = 0;
+
+void check(bool ok, const char* what, int line) {
+    std::printf("%s: line %d: %s\n", ok ? "ok" : "FAIL", line, what);
+    std::fflush(stdout);
+    if (!ok) failures++;
+}
+
+void check_eq(const std::string& got, const std::string& want, const char* what, int line) {
+    const bool ok = got == want;
+    std::printf("%s: line %d: %s == %s", ok ? "ok" : "FAIL", line, what, want.c_str());
+    if (!ok) std::printf(" (got %s)", got.c_str());
+    std::printf("\n");
+    std::fflush(stdout);
+    if (!ok) failures++;
+}
+
+#define CHECK(cond) check((cond), #cond, __LINE__)
+#define CHECK_EQ(got, want) check_eq((got), (want), #got, __LINE__)
+
+std::string str(std::string_view s) { return std::string(s); }
+
+std::string code(const sio::error& e) { return sio_result_str(e.code()); }
+
+/// The code of a failed result, or "ok".
+template <class R>
+std::string outcome(const R& r) {
+    return r ? "ok" : code(r.error());
+}
+
+std::string hex(sio::bytes_view bytes) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    for (std::uint8_t b : bytes) {
+        out += digits[b >> 4];
+        out += digits[b & 15];
+    }
+    return out;
+}
+
+/// Named values the handlers put, for the test thread to wait for.
+class mailbox {
+  public:
+    void put(const std::string& key, std::string value = "") {
+        {
+            std::lock_guard<std::mutex> lock(m_);
+            items_.emplace_back(key, std::move(value));
+        }
+        cv_.notify_all();
+    }
+
+    /// The value of the `n`th item (from 0) put under `key`, waiting up to T; "(none)" if it
+    /// does not come.
+    std::string wait(const std::string& key, std::size_t n = 0) {
+        std::unique_lock<std::mutex> lock(m_);
+        std::optional<std::string> found;
+        cv_.wait_for(lock, T, [&] { return (found = nth(key, n)).has_value(); });
+        return found.value_or("(none)");
+    }
+
+    std::size_t count(const std::string& key) {
+        std::lock_guard<std::mutex> lock(m_);
+        std::size_t n = 0;
+        for (const auto& item : items_) n += item.first == key;
+        return n;
+    }
+
+  private:
+    std::optional<std::string> nth(const std::string& key, std::size_t n) const {
+        for (const auto& item : items_) {
+            if (item.first == key && n-- == 0) return item.second;
+        }
+        return std::nullopt;
+    }
+
+    std::mutex m_;
+    std::condition_variable cv_;
+    std::vector<std::pair<std::string, std::string>> items_;
+};
+
+/// Counts its live copies: handlers capture one, so that the test sees when the library
+/// destroys them (exactly once each: a second destruction would make the count drift below
+/// what the test expects, and ASan/valgrind report it).
+struct probe {
+    static std::atomic<int> live;
+    probe() { ++live; }
+    probe(const probe&) { ++live; }
+    probe& operator=(const probe&) = default;
+    ~probe() { --live; }
+};
+std::atomic<int> probe::live{0};
+
+/// Waits up to T for `done` (for what happens on the dispatch thread after it told the mailbox).
+bool eventually(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + T;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(5ms);
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Namespaces: the default one, /a, /admin with auth, and /admin refused without it.
+void connect_case(const std::string& url) {
+    mailbox box;  // declared before the clients: it outlives their handlers
+    auto client = sio::client::connect(url).value();
+    sio::socket root = client.of().value();
+    sio::socket a = client.of("/a").value();
+    sio::socket admin = client.of("/admin", R"({"token":"secret"})").value();
+    CHECK(root.name() == "/");
+    CHECK(a.name() == "/a");
+    CHECK(client.of("a").value() == a);  // the same socket: "a" means "/a"
+    for (sio::socket s : {root, a, admin}) {
+        s.on_connect([&box](sio::socket joined, std::string_view sid) {
+             box.put("connect " + str(joined.name()), str(sid));
+         }).value();
+        s.on("welcome", [&box](sio::event_view ev) {
+             box.put("welcome " + str(ev.socket().name()), str(ev.args()));
+         }).value();
+        s.on_disconnect([&box](sio::socket left, std::string_view reason) {
+             box.put("disconnect " + str(left.name()), str(reason));
+         }).value();
+        s.connect().value();
+    }
+    for (std::string ns : {"/", "/a", "/admin"}) {
+        const std::string sid = box.wait("connect " + ns);
+        std::printf("sid %s %s\n", ns.c_str(), sid.c_str());
+        CHECK_EQ(box.wait("welcome " + ns), R"([{"ns":")" + ns + R"(","sid":")" + sid + R"("}])");
+    }
+
+    auto other = sio::client::connect(url).value();
+    sio::socket refused = other.of("/admin").value();
+    refused.on_connect_error([&box](sio::socket s, std::string_view message, std::string_view data) {
+               box.put("refused " + str(s.name()), str(message) + " " + str(data));
+           }).value();
+    refused.connect().value();
+    CHECK_EQ(box.wait("refused /admin"), R"(not authorized {"code":401})");
+    CHECK_EQ(outcome(other.wait(T)), "ok");  // nothing joined or joining: closed
+
+    for (sio::socket s : {root, a, admin}) s.disconnect().value();
+    CHECK_EQ(outcome(client.wait(T)), "ok");
+    CHECK_EQ(box.wait("disconnect /a"), "io client disconnect");
+}
+
+/// Emits, acks both ways (with binary in the answer), the blocking call, timeouts, and what
+/// handlers may and may not call.
+void emit_case(const std::string& url) {
+    mailbox box;
+    std::mutex acks_lock;
+    std::vector<sio::ack> acks;  // taken in a handler, answered by the test thread
+    auto client = sio::client::connect(url).value();
+    sio::socket io = client.of().value();
+    io.on("question", [&](sio::event_view ev) {
+          sio::ack ack = ev.take_ack();
+          const bool again = bool(ev.take_ack());  // taken once only
+          const std::string what = str(ev.args()) + (ack ? " +ack" : " no ack") + (again ? " again" : "");
+          {
+              std::lock_guard<std::mutex> lock(acks_lock);
+              acks.push_back(std::move(ack));
+          }
+          box.put("question", what);
+      }).value();
+    io.on("echo", [&box](sio::event_view ev) {
+          // Inside a handler: the blocking call refuses, emit_with_ack works.
+          box.put("call in handler", outcome(ev.socket().call("ack", "[1]")));
+          auto on_reply = [&box](sio::result<sio::event_view> r) {
+              box.put("ack in handler", r ? str(r->args()) : code(r.error()));
+          };
+          auto sent = ev.socket().emit_with_ack("ack", R"(["from a handler"])", on_reply);
+          box.put("emit_with_ack in handler", outcome(sent));
+      }).value();
+    io.connect().value();
+
+    io.emit("hello", R"([1,"two",{"three":3}])").value();
+    io.emit("no args").value();
+    io.emit_with_ack("ack", R"(["x",{"y":null}])", [&box](sio::result<sio::event_view> reply) {
+          box.put("ack", reply ? "name '" + str(reply->name()) + "' " + str(reply->args()) : code(reply.error()));
+      }).value();
+    CHECK_EQ(box.wait("ack"), R"(name '' ["x",{"y":null}])");
+
+    // The server never acks "nobody": the handler gets the timeout.
+    io.emit_with_ack("nobody", "[]", {}, 200ms, [&box](sio::result<sio::event_view> reply) {
+          box.put("nobody", reply ? "a reply" : code(reply.error()) + " / " + reply.error().message());
+      }).value();
+    const std::string timeout = sio_result_str(SIO_ERR_TIMEOUT);
+    CHECK_EQ(box.wait("nobody"), timeout + " / " + timeout);  // no detail: the code's text
+
+    auto reply = io.call("ack", "[7]", {}, T);
+    CHECK_EQ(outcome(reply), "ok");
+    sio::event moved = std::move(reply).value();  // the owned reply, moved out of the result
+    CHECK_EQ(str(moved.args()), "[7]");
+    CHECK_EQ(str(moved.name()), "");
+    CHECK_EQ(outcome(io.call("nobody", "[]", {}, 100ms)), sio_result_str(SIO_ERR_TIMEOUT));
+
+    io.emit("echo", "[]").value();
+    CHECK_EQ(box.wait("call in handler"), sio_result_str(SIO_ERR_IN_CALLBACK));
+    CHECK_EQ(box.wait("emit_with_ack in handler"), "ok");
+    CHECK_EQ(box.wait("ack in handler"), R"(["from a handler"])");
+
+    // The server asks with an ack request; another thread answers, later, with binary.
+    io.emit("ask", R"(["6*7?"])").value();
+    CHECK_EQ(box.wait("question"), R"(["6*7?"] +ack)");
+    sio::ack ack;
+    {
+        std::lock_guard<std::mutex> lock(acks_lock);
+        ack = std::move(acks.at(0));  // move assignment
+    }
+    CHECK(bool(ack));
+    std::thread answerer([&box, ack = std::move(ack)]() mutable {
+        const std::vector<std::uint8_t> bytes{1, 2, 3};
+        auto bad = ack.send("[no json");
+        box.put("bad answer", outcome(bad) + (ack ? " kept" : " lost"));  // a failed send keeps it
+        auto sent = ack.send(R"(["answer",42,{"_placeholder":true,"num":0}])", {bytes});
+        box.put("answer", outcome(sent) + (ack ? " kept" : " used up"));
+        box.put("answer again", outcome(ack.send("[]")));
+    });
+    answerer.join();
+    CHECK_EQ(box.wait("bad answer"), std::string(sio_result_str(SIO_ERR_JSON)) + " kept");
+    CHECK_EQ(box.wait("answer"), "ok used up");
+    CHECK_EQ(box.wait("answer again"), sio_result_str(SIO_ERR_NULL));
+
+    io.disconnect().value();
+    CHECK_EQ(outcome(client.wait(T)), "ok");
+}
+
+/// Binary both ways: buffers referenced from nested arguments, an empty buffer, a reply's.
+void binary_case(const std::string& url) {
+    mailbox box;
+    auto client = sio::client::connect(url).value();
+    sio::socket io = client.of().value();
+    io.on("binary", [&box](sio::event_view ev) {
+          std::string bytes;
+          for (sio::bytes_view b : ev.buffers()) bytes += "<" + hex(b) + ">";
+          box.put("binary", str(ev.args()) + " " + bytes);
+      }).value();
+    io.connect().value();
+
+    const std::vector<std::uint8_t> bytes{0, 1, 2, 255};
+    const std::string text = "text";
+    const std::string args = R"(["file",{"_placeholder":true,"num":0},)"
+                             R"({"nested":[{"_placeholder":true,"num":1}]},{"_placeholder":true,"num":2}])";
+    io.emit("binary", args, {bytes, text, sio::bytes_view()}).value();
+    CHECK_EQ(box.wait("binary"), args + " <000102ff><74657874><>");
+
+    const std::uint8_t raw[] = {9, 8, 7};
+    auto reply = io.call("binary", R"([{"_placeholder":true,"num":0}])", {sio::bytes_view(raw, sizeof raw)}, T);
+    CHECK_EQ(outcome(reply), "ok");
+    if (reply) {
+        CHECK_EQ(str(reply->args()), R"([{"_placeholder":true,"num":0}])");
+        CHECK(reply->buffer_count() == 1);
+        CHECK(reply->buffer(0).to_vector() == std::vector<std::uint8_t>({9, 8, 7}));
+        CHECK(reply->buffer(1).empty());  // out of range
+    }
+    // A buffer no placeholder references.
+    auto unreferenced = io.emit("binary", "[]", {bytes});
+    CHECK_EQ(outcome(unreferenced), sio_result_str(SIO_ERR_JSON));
+
+    io.disconnect().value();
+    CHECK_EQ(outcome(client.wait(T)), "ok");
+}
+
+#if SIO_HPP_EXCEPTIONS
+mailbox* exception_box = nullptr;
+
+void record_exception(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+        exception_box->put("exception", x.what());
+    }
+}
+#endif
+
+/// Handlers with captured state: replaced, removed, catch-all, unhandled, registered from a
+/// handler, throwing; moved clients and options.
+void handlers_case(const std::string& url) {
+    mailbox box;
+    sio::options opts;
+    opts.reconnection(false).value();
+    sio::options moved_opts = std::move(opts);
+    auto first = sio::client::connect(url, moved_opts).value();
+    sio::client client = std::move(first);  // move construction
+    CHECK(!first);
+    CHECK(bool(client));
+    sio::socket io = client.of().value();
+
+    auto counter = std::make_shared<int>(0);  // touched on the dispatch thread only
+    io.on("echo", [&box, counter, p = probe()](sio::event_view ev) {
+          ++*counter;
+          box.put("echo", "v1 #" + std::to_string(*counter) + " " + str(ev.args()));
+      }).value();
+    CHECK(probe::live == 1);
+    io.on_any([&box](sio::event_view ev) { box.put("any " + str(ev.name()), str(ev.args())); }).value();
+    io.on_unhandled([&box](sio::event_view ev) { box.put("unhandled " + str(ev.name()), str(ev.args())); }).value();
+    io.connect().value();
+    CHECK(box.wait("unhandled welcome") != "(none)");
+
+    io.emit("echo", "[1]").value();
+    io.emit("echo", "[2]").value();
+    CHECK_EQ(box.wait("echo", 0), "v1 #1 [1]");
+    CHECK_EQ(box.wait("echo", 1), "v1 #2 [2]");
+
+    // Replacing destroys the old handler, with its captures (once the dispatch thread, which
+    // may still hold it for a moment after the last call, lets it go).
+    io.on("echo", [&box, p = probe()](sio::event_view ev) { box.put("echo", "v2 " + str(ev.args())); }).value();
+    CHECK(eventually([&] { return probe::live == 1 && counter.use_count() == 1; }));
+    io.emit("echo", "[3]").value();
+    CHECK_EQ(box.wait("echo", 2), "v2 [3]");
+    io.off("echo").value();
+    CHECK(eventually([] { return probe::live == 0; }));
+    io.emit("echo", "[4]").value();
+    CHECK_EQ(box.wait("unhandled echo"), "[4]");
+    CHECK(box.count("any echo") == 4);
+    CHECK(box.count("echo") == 3);
+
+    // A handler that registers another.
+    io.on("echo", [&box](sio::event_view ev) {
+          ev.socket().on("late", [&box](sio::event_view late) { box.put("late", str(late.args())); }).value();
+          box.put("registered");
+      }).value();
+    io.emit("echo", "[]").value();
+    box.wait("registered");
+    io.emit("broadcast", R"(["late",5])").value();  // the server emits "late" [5]
+    CHECK_EQ(box.wait("late", 0), "[5]");
+
+#if SIO_HPP_EXCEPTIONS
+    // An exception leaving a handler goes to the hook; dispatch goes on.
+    exception_box = &box;
+    CHECK(sio::set_handler_exception_hook(&record_exception) == nullptr);
+    io.on("echo", [](sio::event_view ev) { throw std::runtime_error("boom " + str(ev.args())); }).value();
+    io.emit("echo", "[6]").value();
+    CHECK_EQ(box.wait("exception"), "boom [6]");
+    io.emit("broadcast", R"(["late",7])").value();
+    CHECK_EQ(box.wait("late", 1), "[7]");
+    CHECK(sio::set_handler_exception_hook(nullptr) == &record_exception);
+#endif
+
+    // Move assignment frees the client assigned over, with its handlers.
+    auto other = sio::client::connect(url).value();
+    other.of("/a").value().on("x", [p = probe()](sio::event_view) {}).value();
+    CHECK(probe::live == 1);
+    other = std::move(client);
+    CHECK(probe::live == 0);
+    CHECK(!client);
+    const std::size_t lates = box.count("late");
+    io.emit("broadcast", R"(["late",8])").value();  // `io` belongs to the moved client: still valid
+    CHECK_EQ(box.wait("late", lates), "[8]");
+    other.close().value();
+    CHECK_EQ(outcome(other.wait(T)), "ok");
+}
+
+/// Destruction: the client destroyed while handlers (and a pending ack) hold captured objects,
+/// and a client destroyed from inside its own handler.
+void lifetime_case(const std::string& url) {
+    mailbox box;
+    {
+        auto client = sio::client::connect(url).value();
+        client.on_reconnect([p = probe()](sio_reconnect_event, std::uint32_t, std::string_view) {}).value();
+        for (const char* ns : {"/", "/a", "/b"}) {
+            sio::socket s = client.of(ns).value();
+            s.on("welcome", [&box, p = probe()](sio::event_view ev) { box.put("welcome " + str(ev.socket().name())); })
+                .value();
+            s.on_any([p = probe()](sio::event_view) {}).value();
+            s.on_unhandled([p = probe()](sio::event_view) {}).value();
+            s.on_connect([&box, p = probe()](sio::socket joined, std::string_view sid) {
+                 box.put("connect " + str(joined.name()), str(sid));
+             }).value();
+            s.on_disconnect([p = probe()](sio::socket, std::string_view) {}).value();
+            s.on_connect_error([p = probe()](sio::socket, std::string_view, std::string_view) {}).value();
+            s.connect().value();
+        }
+        CHECK(probe::live == 1 + 3 * 6);
+        for (std::string ns : {"/", "/a", "/b"}) {
+            CHECK(box.wait("welcome " + ns) != "(none)");
+            std::printf("sid %s %s\n", ns.c_str(), box.wait("connect " + ns).c_str());
+        }
+        // No reply ever comes: the handler waits until the client goes.
+        client.of().value().emit_with_ack("nobody", "[]", [&box, p = probe()](sio::result<sio::event_view> reply) {
+            box.put("pending", reply ? "a reply" : code(reply.error()));
+        }).value();
+        CHECK(probe::live == 1 + 3 * 6 + 1);
+    }  // the client is destroyed here, with every handler
+    CHECK(probe::live == 0);
+    CHECK_EQ(box.wait("pending"), sio_result_str(SIO_ERR_CLOSED));
+    CHECK(box.count("pending") == 1);
+
+    // A handler destroys its own client; the running handler itself is destroyed when it returns.
+    auto holder = std::make_unique<sio::client>(sio::client::connect(url).value());
+    sio::socket io = holder->of().value();
+    io.on("welcome", [&holder, &box, p = probe()](sio::event_view ev) {
+          holder.reset();
+          box.put("freed", outcome(ev.socket().emit("after", "[]")));
+      }).value();
+    io.on_disconnect([p = probe()](sio::socket, std::string_view) {}).value();
+    io.on_connect([&box, p = probe()](sio::socket, std::string_view sid) { box.put("self-freed", str(sid)); }).value();
+    io.connect().value();
+    CHECK_EQ(box.wait("freed"), sio_result_str(SIO_ERR_CLOSED));
+    std::printf("sid self-freed %s\n", box.wait("self-freed").c_str());
+    CHECK(eventually([] { return probe::live == 0; }));
+    CHECK(!holder);
+}
+
+/// The error path: codes and messages of the library and of the wrapper.
+void errors_case(const std::string& url) {
+    mailbox box;
+    auto bad_url = sio::client::connect("ftp://example.com");
+    CHECK_EQ(outcome(bad_url), sio_result_str(SIO_ERR_URL));
+    CHECK(!bad_url.error().message().empty());
+
+    auto client = sio::client::connect(url).value();
+    sio::socket io = client.of().value();
+
+    auto bad_json = io.emit("x", "[1,");
+    CHECK_EQ(outcome(bad_json), sio_result_str(SIO_ERR_JSON));
+    CHECK(bad_json.error().code() == SIO_ERR_JSON);
+    CHECK(bad_json.error().message().find("JSON") != std::string::npos);
+    CHECK(str(bad_json.error().name()) == sio_result_str(SIO_ERR_JSON));
+    std::printf("message %s\n", bad_json.error().message().c_str());
+    // The message was taken at the failure: later failures do not change it.
+    CHECK_EQ(outcome(io.emit("connect")), sio_result_str(SIO_ERR_RESERVED_EVENT));
+    CHECK(bad_json.error().message().find("JSON") != std::string::npos);
+
+    CHECK_EQ(outcome(io.emit("x", R"({"not":"an array"})")), sio_result_str(SIO_ERR_JSON));
+    CHECK_EQ(outcome(io.emit("\xff")), sio_result_str(SIO_ERR_UTF8));
+    auto nul = io.emit(std::string_view("a\0b", 3));
+    CHECK_EQ(outcome(nul), sio_result_str(SIO_ERR_INVALID));
+    CHECK_EQ(nul.error().message(), "event contains a NUL byte");
+    CHECK_EQ(outcome(client.of("/a", "[1]")), sio_result_str(SIO_ERR_JSON));
+    CHECK_EQ(outcome(sio::ack().send("[]")), sio_result_str(SIO_ERR_NULL));
+
+    // A refused registration still destroys the handler, once.
+    auto reserved = io.on("disconnect", [p = probe()](sio::event_view) {});
+    CHECK_EQ(outcome(reserved), sio_result_str(SIO_ERR_RESERVED_EVENT));
+    CHECK(probe::live == 0);
+    // A refused emit_with_ack never calls its handler, and destroys it.
+    auto refused = io.emit_with_ack("x", "[", [p = probe()](sio::result<sio::event_view>) { std::abort(); });
+    CHECK_EQ(outcome(refused), sio_result_str(SIO_ERR_JSON));
+    CHECK(probe::live == 0);
+
+    sio::options opts;
+    CHECK_EQ(outcome(opts.randomization_factor(2.0)), sio_result_str(SIO_ERR_INVALID));
+    CHECK_EQ(outcome(opts.connect_timeout(0ms)), sio_result_str(SIO_ERR_INVALID));
+    CHECK_EQ(outcome(opts.connect_timeout(-5ms)), sio_result_str(SIO_ERR_INVALID));
+    CHECK_EQ(outcome(opts.reconnection_delay(5s, 1s)), sio_result_str(SIO_ERR_INVALID));
+    CHECK_EQ(outcome(opts.add_header("bad name", "v")), sio_result_str(SIO_ERR_INVALID));
+    CHECK_EQ(outcome(opts.transport(static_cast<sio_transport>(9))), sio_result_str(SIO_ERR_INVALID));
+    CHECK_EQ(outcome(opts.ca_file(std::nullopt)), "ok");
+
+#if SIO_HPP_EXCEPTIONS
+    try {
+        io.emit("x", "[1,").value();
+        CHECK(false);
+    } catch (const sio::exception& e) {
+        CHECK(e.code() == SIO_ERR_JSON);
+        CHECK(str(e.what()) == e.error().message());
+    }
+#endif
+
+    io.on_connect([&box](sio::socket, std::string_view sid) { box.put("connect", str(sid)); }).value();
+    io.connect().value();
+    CHECK(box.wait("connect") != "(none)");
+    CHECK_EQ(outcome(client.wait(50ms)), sio_result_str(SIO_ERR_TIMEOUT));  // still joined
+    client.close().value();
+    CHECK_EQ(outcome(client.wait(T)), "ok");
+    CHECK_EQ(outcome(io.emit("x", "[]")), sio_result_str(SIO_ERR_CLOSED));
+    CHECK_EQ(outcome(io.call("x", "[]")), sio_result_str(SIO_ERR_CLOSED));
+}
+
+/// Reconnection: the server drops the connection, the client comes back by itself.
+void reconnect_case(const std::string& url) {
+    mailbox box;
+    sio::options opts;
+    opts.reconnection_delay(100ms, 200ms).value();
+    opts.randomization_factor(0).value();
+    auto client = sio::client::connect(url, opts).value();
+    client.on_reconnect([&box](sio_reconnect_event what, std::uint32_t attempt, std::string_view error) {
+              box.put("reconnect", std::to_string(what) + " " + std::to_string(attempt) + str(error));
+          }).value();
+    sio::socket io = client.of().value();
+    io.on_connect([&box](sio::socket, std::string_view sid) { box.put("connect", str(sid)); }).value();
+    io.on_disconnect([&box](sio::socket, std::string_view reason) { box.put("disconnect", str(reason)); }).value();
+    io.connect().value();
+    std::printf("sid 1 %s\n", box.wait("connect", 0).c_str());
+
+    io.emit("close").value();  // the server closes the Engine.IO connection
+    CHECK_EQ(box.wait("disconnect"), "transport close");
+    CHECK_EQ(box.wait("reconnect", 0), std::to_string(SIO_RECONNECT_ATTEMPT) + " 1");
+    CHECK_EQ(box.wait("reconnect", 1), std::to_string(SIO_RECONNECT_SUCCESS) + " 1");
+    std::printf("sid 2 %s\n", box.wait("connect", 1).c_str());
+    io.emit("after", "[1]").value();
+
+    io.disconnect().value();
+    CHECK_EQ(outcome(client.wait(T)), "ok");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::map<std::string, void (*)(const std::string&)> cases = {
+        {"connect", connect_case}, {"emit", emit_case},         {"binary", binary_case},
+        {"handlers", handlers_case}, {"lifetime", lifetime_case}, {"errors", errors_case},
+        {"reconnect", reconnect_case},
+    };
+    const auto found = argc == 3 ? cases.find(argv[1]) : cases.end();
+    if (found == cases.end()) {
+        std::fprintf(stderr, "usage: %s CASE URL\n", argv[0]);
+        return 2;
+    }
+    found->second(argv[2]);
+    return failures == 0 ? 0 : 1;
+}

@@ -616,13 +616,17 @@ impl Io {
     fn http_agent(&mut self) -> ureq::Agent {
         self.agent
             .get_or_insert_with(|| {
-                ureq::Agent::config_builder()
+                let config = ureq::Agent::config_builder()
                     .http_status_as_error(false)
                     .timeout_connect(Some(self.shared.options.connect_timeout))
                     .proxy(self.shared.http_proxy.clone())
                     .tls_config(self.shared.http_tls.clone())
-                    .build()
-                    .into()
+                    .build();
+                ureq::Agent::with_parts(
+                    config,
+                    ureq::unversioned::transport::DefaultConnector::default(),
+                    crate::transport::polling::Resolver::default(),
+                )
             })
             .clone()
     }

@@ -14,12 +14,9 @@ use crate::Error;
 /// The dispatch thread.
 pub(crate) fn run(shared: Arc<Shared>) {
     shared.dispatching(|| {
+        // Freeing stops it before the next callback: the client's drop takes care of what is
+        // left (acks are completed there).
         while let Some(item) = shared.next_dispatch() {
-            if shared.shutdown.load(Ordering::Acquire) {
-                // Freeing: the client's drop takes care of what is left (acks are completed there).
-                shared.requeue(item);
-                return;
-            }
             // A panicking Rust handler must not take the thread (and every later callback) down.
             let _ = catch_unwind(AssertUnwindSafe(|| call(&shared, item)));
         }

@@ -1,6 +1,5 @@
 //! The callbacks registered on a namespace socket.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::auth::AuthProvider;
@@ -19,7 +18,7 @@ pub type ConnectErrorHandler = Arc<dyn Fn(&Arc<Socket>, &str, &str) + Send + Syn
 /// that a handler may register or remove handlers.
 #[derive(Default)]
 pub(crate) struct Handlers {
-    pub events: HashMap<String, EventHandler>,
+    pub events: NamedHandlers,
     pub any: Option<EventHandler>,
     pub unhandled: Option<EventHandler>,
     pub connect: Option<ConnectHandler>,
@@ -34,5 +33,32 @@ impl Handlers {
     pub fn for_event(&self, name: &str) -> (Option<EventHandler>, Option<EventHandler>) {
         let specific = self.events.get(name).or(self.unhandled.as_ref());
         (self.any.clone(), specific.cloned())
+    }
+}
+
+/// The per-name event handlers: a vector searched linearly, which for the few names a socket
+/// handles beats hashing each incoming name.
+#[derive(Default)]
+pub(crate) struct NamedHandlers(Vec<(String, EventHandler)>);
+
+impl NamedHandlers {
+    pub fn get(&self, name: &str) -> Option<&EventHandler> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, h)| h)
+    }
+
+    /// Sets the handler for `name`; returns the one it replaces.
+    pub fn insert(&mut self, name: &str, handler: EventHandler) -> Option<EventHandler> {
+        match self.0.iter_mut().find(|(n, _)| n == name) {
+            Some((_, h)) => Some(std::mem::replace(h, handler)),
+            None => {
+                self.0.push((name.to_owned(), handler));
+                None
+            }
+        }
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<EventHandler> {
+        let i = self.0.iter().position(|(n, _)| n == name)?;
+        Some(self.0.swap_remove(i).1)
     }
 }

@@ -616,13 +616,17 @@ impl Io {
     fn http_agent(&mut self) -> ureq::Agent {
         self.agent
             .get_or_insert_with(|| {
-                ureq::Agent::config_builder()
+                let config = ureq::Agent::config_builder()
                     .http_status_as_error(false)
                     .timeout_connect(Some(self.shared.options.connect_timeout))
                     .proxy(self.shared.http_proxy.clone())
                     .tls_config(self.shared.http_tls.clone())
-                    .build()
-                    .into()
+                    .build();
+                ureq::Agent::with_parts(
+                    config,
+                    ureq::unversioned::transport::DefaultConnector::default(),
+                    crate::transport::polling::Resolver::default(),
+                )
             })
             .clone()
     }
@@ -767,7 +771,16 @@ impl Io {
         };
         if let Feed::Complete(buffers) = pending.reassembler.push(data) {
             if let Some(p) = s.binary.take() {
-                self.deliver(p.ty, p.ns, p.id, &p.data, buffers);
+                if p.ty == PacketType::BinaryAck {
+                    return self.deliver_ack(p.ns, p.id, &p.data, buffers);
+                }
+                // `decode` split it already; a binary event is split again here, once it is whole.
+                match socketio::packet::split_event(&p.data) {
+                    Ok(parts) => self.deliver_event(p.ns, p.id, parts, buffers),
+                    Err(_) => {
+                        self.lost.get_or_insert("parse error");
+                    }
+                }
             }
         }
     }
@@ -776,7 +789,7 @@ impl Io {
         if self.session.as_ref().is_some_and(|s| s.binary.is_some()) {
             return Err(socketio::packet::DecodeError("text packet while attachments were expected"));
         }
-        let p = socketio::packet::decode(text)?;
+        let (p, event) = socketio::packet::decode_split(text)?;
         let ns = self.namespaces.iter().position(|n| n.socket.nsp == p.nsp);
         match p.ty {
             PacketType::Connect => {
@@ -801,24 +814,20 @@ impl Io {
                     self.disconnected(ns, "io server disconnect");
                 }
             }
-            PacketType::Event | PacketType::Ack => {
-                self.deliver(p.ty, ns, p.id, p.data.unwrap_or("[]"), Vec::new())
-            }
-            PacketType::BinaryEvent | PacketType::BinaryAck => {
+            PacketType::BinaryEvent | PacketType::BinaryAck if p.attachments > 0 => {
                 let data = p.data.unwrap_or("[]");
-                if p.attachments == 0 {
-                    self.deliver(p.ty, ns, p.id, data, Vec::new());
-                } else {
-                    let reassembler = Reassembler::new(data, p.attachments)?;
-                    if let Some(s) = &mut self.session {
-                        s.binary = Some(PendingBinary {
-                            ty: p.ty,
-                            ns,
-                            id: p.id,
-                            data: data.to_owned(),
-                            reassembler,
-                        });
-                    }
+                let reassembler = Reassembler::new(data, p.attachments)?;
+                if let Some(s) = &mut self.session {
+                    s.binary =
+                        Some(PendingBinary { ty: p.ty, ns, id: p.id, data: data.to_owned(), reassembler });
+                }
+            }
+            PacketType::Ack | PacketType::BinaryAck => {
+                self.deliver_ack(ns, p.id, p.data.unwrap_or("[]"), Vec::new())
+            }
+            PacketType::Event | PacketType::BinaryEvent => {
+                if let Some(parts) = event {
+                    self.deliver_event(ns, p.id, parts, Vec::new());
                 }
             }
         }
@@ -895,57 +904,45 @@ impl Io {
         self.out.push(Dispatch::ConnectError(n.socket.clone(), message, detail));
     }
 
-    /// Hands an EVENT or ACK (with its attachments) to the dispatch thread.
-    fn deliver(
+    /// Hands an EVENT (split by `decode`, with its attachments) to the dispatch thread.
+    fn deliver_event(
         &mut self,
-        ty: PacketType,
         ns: Option<usize>,
         id: Option<u64>,
-        data: &str,
+        parts: socketio::packet::EventParts<'_>,
         buffers: Vec<Vec<u8>>,
     ) {
         let Some(ns) = ns else {
-            return sio_log!(self.shared, Debug, "dropped {ty:?} for a namespace not joined");
+            return sio_log!(self.shared, Debug, "dropped an event for a namespace not joined");
         };
         let n = &mut self.namespaces[ns];
-        match ty {
-            PacketType::Event | PacketType::BinaryEvent => {
-                let Ok(parts) = socketio::packet::split_event(data) else {
-                    sio_log!(self.shared, Warn, "parse error: bad event {}", excerpt(data, 200));
-                    self.lost.get_or_insert("parse error");
-                    return;
-                };
-                if id.is_none() {
-                    n.note_offset(parts.args_inner);
-                }
-                let ack = id.map(|id| AckRequest { id, connection: n.connection });
-                let event = Event::new(n.socket.clone(), &parts.name, parts.args_inner, buffers, ack);
-                match n.status {
-                    Status::Connected => self.out.push(Dispatch::Event(event)),
-                    Status::Connecting { .. } => n.receive_buffer.push(event),
-                    Status::Idle => {
-                        sio_log!(self.shared, Debug, "event on {} dropped: not joined", n.socket.nsp)
-                    }
-                }
-            }
-            _ => {
-                let Some(target) = id.and_then(|id| self.outbox(ns, |o, out| o.ack(id, Instant::now(), out)))
-                else {
-                    let nsp = &self.namespaces[ns].socket.nsp;
-                    return sio_log!(
-                        self.shared,
-                        Debug,
-                        "dropped ack {} on {nsp}: none waits",
-                        id.unwrap_or(0)
-                    );
-                };
-                // `decode` checked that an ACK's payload is an array.
-                let inner =
-                    data.trim().strip_prefix('[').and_then(|d| d.strip_suffix(']')).unwrap_or_default();
-                let reply = Event::new(self.namespaces[ns].socket.clone(), "", inner, buffers, None);
-                self.complete_ack(target, Ok(reply));
+        if id.is_none() {
+            n.note_offset(parts.args_inner);
+        }
+        let ack = id.map(|id| AckRequest { id, connection: n.connection });
+        let event = Event::new(n.socket.clone(), &parts.name, parts.args_inner, buffers, ack);
+        match n.status {
+            Status::Connected => self.out.push(Dispatch::Event(event)),
+            Status::Connecting { .. } => n.receive_buffer.push(event),
+            Status::Idle => {
+                sio_log!(self.shared, Debug, "event on {} dropped: not joined", n.socket.nsp)
             }
         }
+    }
+
+    /// Hands an ACK (with its attachments) to whoever waits for it.
+    fn deliver_ack(&mut self, ns: Option<usize>, id: Option<u64>, data: &str, buffers: Vec<Vec<u8>>) {
+        let Some(ns) = ns else {
+            return sio_log!(self.shared, Debug, "dropped an ack for a namespace not joined");
+        };
+        let Some(target) = id.and_then(|id| self.outbox(ns, |o, out| o.ack(id, Instant::now(), out))) else {
+            let nsp = &self.namespaces[ns].socket.nsp;
+            return sio_log!(self.shared, Debug, "dropped ack {} on {nsp}: none waits", id.unwrap_or(0));
+        };
+        // `decode` checked that an ACK's payload is an array.
+        let inner = data.trim().strip_prefix('[').and_then(|d| d.strip_suffix(']')).unwrap_or_default();
+        let reply = Event::new(self.namespaces[ns].socket.clone(), "", inner, buffers, None);
+        self.complete_ack(target, Ok(reply));
     }
 
     /// Freeing: close the socket, and give every ack still waiting `Closed` (the client's drop

@@ -384,7 +384,7 @@ impl Socket {
     pub fn on(&self, event: &str, handler: Option<EventHandler>) {
         let mut h = self.handlers.lock();
         let old = match handler {
-            Some(f) => h.events.insert(event.to_owned(), f),
+            Some(f) => h.events.insert(event, f),
             None => h.events.remove(event),
         };
         drop(h);

@@ -159,6 +159,9 @@ pub(crate) struct Shared {
     lifecycle_changed: Condvar,
     dispatch: Mutex<DispatchState>,
     dispatch_ready: Condvar,
+    /// The batch the dispatch thread took from `dispatch` with one lock and is running, oldest
+    /// first; what it did not run when stopped stays here for the client's drop.
+    running: Mutex<VecDeque<Dispatch>>,
     /// Manual dispatch: held while a host thread takes and runs a callback, so that callbacks
     /// run one at a time and in order whichever threads dispatch.
     pub runner: Mutex<()>,
@@ -222,6 +225,7 @@ impl Shared {
             lifecycle_changed: Condvar::new(),
             dispatch: Mutex::new(DispatchState { signal, ..DispatchState::default() }),
             dispatch_ready: Condvar::new(),
+            running: Mutex::new(VecDeque::new()),
             runner: Mutex::new(()),
         })
     }
@@ -314,7 +318,8 @@ impl Shared {
         false
     }
 
-    /// Hands a batch of callbacks to the dispatch thread with one wake-up.
+    /// Hands a batch of callbacks to the dispatch thread. Wakes the waiters only when the queue
+    /// was empty: they wait only for an empty queue, and were woken when it last filled.
     pub fn dispatch(&self, batch: &mut Vec<Dispatch>) {
         if batch.is_empty() {
             return;
@@ -324,22 +329,34 @@ impl Shared {
             batch.clear();
             return;
         }
+        let was_empty = d.items.is_empty();
         d.items.extend(batch.drain(..));
         d.sync_signal();
-        // Manual dispatch may have several host threads waiting.
-        self.dispatch_ready.notify_all();
+        if was_empty {
+            // Manual dispatch may have several host threads waiting.
+            self.dispatch_ready.notify_all();
+        }
     }
 
-    /// The next callback for the dispatch thread, waiting for one; `None` once stopped. Items
-    /// are taken one at a time so that whatever is left stays here for the client's drop.
+    /// The next callback for the dispatch thread, waiting for one; `None` once freeing
+    /// (`shutdown`) or stopped. Takes the whole queue at once into `running` and hands it out
+    /// from there, so the queue's lock is taken once per batch, not per callback.
     pub fn next_dispatch(&self) -> Option<Dispatch> {
+        if self.shutdown.load(Ordering::Acquire) {
+            return None;
+        }
+        if let Some(item) = self.running.lock().pop_front() {
+            return Some(item);
+        }
         let mut d = self.dispatch.lock();
         loop {
             if d.stop {
                 return None;
             }
-            if let Some(item) = d.pop() {
-                return Some(item);
+            if !d.items.is_empty() {
+                let mut running = self.running.lock();
+                std::mem::swap(&mut *running, &mut d.items);
+                return running.pop_front();
             }
             self.dispatch_ready.wait(&mut d);
         }
@@ -390,13 +407,6 @@ impl Shared {
         self.options.dispatch == DispatchMode::Manual
     }
 
-    /// Puts back an item the dispatch thread took but will not run.
-    pub fn requeue(&self, item: Dispatch) {
-        let mut d = self.dispatch.lock();
-        d.items.push_front(item);
-        d.sync_signal();
-    }
-
     /// Stops the dispatch thread after its current callback; closes the manual dispatch signal.
     pub fn stop_dispatch(&self) {
         let mut d = self.dispatch.lock();
@@ -405,8 +415,10 @@ impl Shared {
         self.dispatch_ready.notify_all();
     }
 
-    /// What the dispatch thread did not run (after it stopped).
+    /// What the dispatch thread did not run (after it stopped), oldest first.
     pub fn dispatch_leftovers(&self) -> VecDeque<Dispatch> {
-        std::mem::take(&mut self.dispatch.lock().items)
+        let mut leftovers = std::mem::take(&mut *self.running.lock());
+        leftovers.append(&mut self.dispatch.lock().items);
+        leftovers
     }
 }

@@ -6,6 +6,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::json::ArrayScan;
+
 /// The Socket.IO packet type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PacketType {
@@ -101,6 +103,12 @@ const MAX_ATTACHMENT_DIGITS: usize = 10;
 /// Mirrors socket.io-parser's `decodeString`, but accepts a DISCONNECT payload and a string
 /// CONNECT_ERROR payload (python-socketio), and a namespace without the trailing comma.
 pub fn decode(text: &str) -> Result<Packet<'_>, DecodeError> {
+    decode_split(text).map(|(packet, _)| packet)
+}
+
+/// [`decode`], and for an EVENT / BINARY_EVENT its payload split as [`split_event`] does, from
+/// the same single scan that validates it.
+pub fn decode_split(text: &str) -> Result<(Packet<'_>, Option<EventParts<'_>>), DecodeError> {
     let bytes = text.as_bytes();
     let &first = bytes.first().ok_or(DecodeError("empty packet"))?;
     let ty = PacketType::from_char(first).ok_or(DecodeError("unknown packet type"))?;
@@ -151,8 +159,8 @@ pub fn decode(text: &str) -> Result<Packet<'_>, DecodeError> {
         Some("") | None => None,
         Some(rest) => Some(rest),
     };
-    validate(ty, id, data)?;
-    Ok(Packet { ty, nsp, id, attachments, data })
+    let event = validate(ty, id, data)?;
+    Ok((Packet { ty, nsp, id, attachments, data }, event))
 }
 
 /// Length of the run of ASCII digits at the start of `b`.
@@ -167,13 +175,16 @@ fn first_byte(json: &str) -> Option<u8> {
 
 /// Checks that `json` is exactly one well-formed JSON value.
 fn check_json(json: &str) -> Result<(), DecodeError> {
-    serde_json::from_str::<serde::de::IgnoredAny>(json)
-        .map(drop)
-        .map_err(|_| DecodeError("invalid JSON payload"))
+    crate::json::validate(json).map_err(|_| DecodeError("invalid JSON payload"))
 }
 
-/// The per-type payload rules (`protocol.md` §2.3, leniencies from §6).
-fn validate(ty: PacketType, id: Option<u64>, data: Option<&str>) -> Result<(), DecodeError> {
+/// The per-type payload rules (`protocol.md` §2.3, leniencies from §6); an EVENT's payload
+/// comes back split.
+fn validate<'a>(
+    ty: PacketType,
+    id: Option<u64>,
+    data: Option<&'a str>,
+) -> Result<Option<EventParts<'a>>, DecodeError> {
     match ty {
         PacketType::Connect => {
             if let Some(d) = data {
@@ -191,14 +202,12 @@ fn validate(ty: PacketType, id: Option<u64>, data: Option<&str>) -> Result<(), D
         }
         PacketType::Event | PacketType::BinaryEvent => {
             let d = data.ok_or(DecodeError("missing EVENT payload"))?;
-            let scan = scan_array(d)?;
-            let first = scan.first.ok_or(DecodeError("empty EVENT payload"))?;
-            match event_name(first)? {
-                Some(name) if crate::socketio::is_reserved_event(&name) => {
-                    return Err(DecodeError("reserved event name"));
-                }
-                _ => {}
+            let parts = split_event(d)?;
+            // A number's text is never a reserved name.
+            if crate::socketio::is_reserved_event(&parts.name) {
+                return Err(DecodeError("reserved event name"));
             }
+            return Ok(Some(parts));
         }
         PacketType::Ack | PacketType::BinaryAck => {
             if id.is_none() {
@@ -218,7 +227,7 @@ fn validate(ty: PacketType, id: Option<u64>, data: Option<&str>) -> Result<(), D
             }
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Appends the strict encoding of `p` to `out`.
@@ -248,7 +257,7 @@ fn push_nsp_id(nsp: &str, id: Option<u64>, out: &mut String) {
     }
 }
 
-/// Splits an EVENT / BINARY_EVENT payload (already validated by [`decode`]) into name and args.
+/// Validates an EVENT / BINARY_EVENT payload and splits it into name and args.
 ///
 /// The name is borrowed unless it contains escapes; the args keep each element's original text.
 pub fn split_event(data: &str) -> Result<EventParts<'_>, DecodeError> {
@@ -329,10 +338,12 @@ fn trim_json_ws(s: &str) -> &str {
     s.trim_matches([' ', '\t', '\n', '\r'])
 }
 
-/// The event name of a first array element: `Some(name)` for a string, `None` for a number
+/// The event name of a first array element (scanned, so well-formed): `Some(name)` for a string, `None` for a number
 /// (whose text is the name); anything else is an error.
 fn event_name(first: &str) -> Result<Option<Cow<'_, str>>, DecodeError> {
     match first.as_bytes().first() {
+        // Scanned already: without a backslash, the text between the quotes is the name.
+        Some(b'"') if !first.contains('\\') => Ok(Some(Cow::Borrowed(&first[1..first.len() - 1]))),
         Some(b'"') => {
             let mut de = serde_json::Deserializer::from_str(first);
             let name = serde::Deserializer::deserialize_str(&mut de, CowStr)
@@ -367,54 +378,12 @@ impl<'de> serde::de::Visitor<'de> for CowStr {
     }
 }
 
-/// A JSON array read in one pass: its first element's text, and the text from the second
-/// element's start to the last element's end (empty with fewer than two elements).
-struct ArrayScan<'a> {
-    first: Option<&'a str>,
-    rest: &'a str,
-}
-
 /// Validates that `json` is one JSON array and scans it (see [`ArrayScan`]).
 fn scan_array(json: &str) -> Result<ArrayScan<'_>, DecodeError> {
-    let mut de = serde_json::Deserializer::from_str(json);
-    let scan = serde::Deserializer::deserialize_seq(&mut de, ArrayVisitor { json })
-        .and_then(|scan| de.end().map(|()| scan))
-        .map_err(|e| {
-            if e.is_data() {
-                DecodeError("payload must be an array")
-            } else {
-                DecodeError("invalid JSON payload")
-            }
-        })?;
-    Ok(scan)
-}
-
-struct ArrayVisitor<'a> {
-    /// The whole input: elements are slices of it, located by their offsets.
-    json: &'a str,
-}
-
-impl<'de> serde::de::Visitor<'de> for ArrayVisitor<'de> {
-    type Value = ArrayScan<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON array")
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        use serde_json::value::RawValue;
-        let offset = |v: &str| v.as_ptr() as usize - self.json.as_ptr() as usize;
-        let first = seq.next_element::<&'de RawValue>()?.map(RawValue::get);
-        let mut rest = "";
-        if let Some(second) = seq.next_element::<&'de RawValue>()?.map(RawValue::get) {
-            let start = offset(second);
-            let mut end = start + second.len();
-            while let Some(v) = seq.next_element::<&'de RawValue>()? {
-                end = offset(v.get()) + v.get().len();
-            }
-            rest = self.json.get(start..end).unwrap_or_default();
-        }
-        Ok(ArrayScan { first, rest })
+    match crate::json::scan_array(json) {
+        Ok(Some(scan)) => Ok(scan),
+        Ok(None) => Err(DecodeError("payload must be an array")),
+        Err(_) => Err(DecodeError("invalid JSON payload")),
     }
 }
 

@@ -16,6 +16,8 @@ use crate::engineio::PacketType;
 
 /// Largest response body read (the server's own limit is usually 1 MB).
 const MAX_BODY: u64 = 256 << 20;
+/// Largest POST response body read (`ok`, or an error message).
+const MAX_ERROR_BODY: u64 = 64 << 10;
 
 /// Builds a request URL from the revision, the session id (None: the handshake) and a cache
 /// buster.
@@ -82,11 +84,18 @@ impl State {
     }
 }
 
+/// A packet waiting for the next POST.
+enum Queued {
+    /// Its type, and the whole text packet as written (`<type digit><data>`).
+    Text(PacketType, String),
+    Binary(Vec<u8>),
+}
+
 /// A long-polling session as the I/O thread sees it.
 pub struct Polling {
     state: Arc<State>,
     requests: Requests,
-    outbox: VecDeque<(PacketType, Option<String>, Option<Vec<u8>>)>,
+    outbox: VecDeque<Queued>,
     post_in_flight: bool,
     max_payload: Option<u64>,
     failed: Option<TransportError>,
@@ -174,8 +183,10 @@ fn post(
         .send(body)
         .map_err(|e| http_error("polling POST", e))?;
     let status = resp.status();
+    // Read to the end (`ok`) even on success: only then does the connection go back to the
+    // agent's pool, instead of a new connection (and a resolver thread) for every POST.
+    let text = resp.body_mut().with_config().limit(MAX_ERROR_BODY).read_to_string().unwrap_or_default();
     if status != 200 {
-        let text = resp.body_mut().read_to_string().unwrap_or_default();
         return Err(TransportError::Failed(format!(
             "polling POST: HTTP {}: {}",
             status.as_u16(),
@@ -274,14 +285,13 @@ impl Polling {
     /// Queues an Engine.IO text packet (`<type digit><data>`).
     pub fn write_text(&mut self, text: String) -> Result<(), TransportError> {
         let ty = text.bytes().next().and_then(PacketType::from_char).unwrap_or(PacketType::Message);
-        let data = text.get(1..).unwrap_or_default().to_owned();
-        self.outbox.push_back((ty, Some(data), None));
+        self.outbox.push_back(Queued::Text(ty, text));
         Ok(())
     }
 
     /// Queues a binary message.
     pub fn write_binary(&mut self, data: Vec<u8>) -> Result<(), TransportError> {
-        self.outbox.push_back((PacketType::Message, None, Some(data)));
+        self.outbox.push_back(Queued::Binary(data));
         Ok(())
     }
 
@@ -299,11 +309,10 @@ impl Polling {
             return Ok(());
         }
         let mut enc = Encoder::new(self.state.rev(), self.max_payload, DEFAULT_MAX_PACKETS);
-        while let Some((ty, text, bin)) = self.outbox.front() {
-            let fits = match (text, bin) {
-                (Some(t), _) => enc.push_text(*ty, t),
-                (None, Some(b)) => enc.push_binary(b),
-                (None, None) => true,
+        while let Some(queued) = self.outbox.front() {
+            let fits = match queued {
+                Queued::Text(ty, text) => enc.push_text(*ty, text.get(1..).unwrap_or_default()),
+                Queued::Binary(b) => enc.push_binary(b),
             };
             if !fits {
                 break;
@@ -526,4 +535,49 @@ pub fn tls_config(opts: &super::tls::TlsOptions) -> Result<ureq::tls::TlsConfig,
         .client_cert(client_cert)
         .disable_verification(opts.insecure)
         .build())
+}
+
+/// How long a host name's addresses are reused before they are looked up again.
+const RESOLVE_TTL: Duration = Duration::from_secs(5);
+
+/// The polling agent's name resolver. ureq's own starts a thread for every request that has a
+/// timeout (each of ours), even when a pooled connection serves it; this one answers an IP
+/// literal at once and reuses the last lookup of a host name for [`RESOLVE_TTL`], handing only
+/// the rest to ureq's.
+#[derive(Debug, Default)]
+pub struct Resolver {
+    last: Mutex<Option<(String, std::time::Instant, ureq::unversioned::resolver::ResolvedSocketAddrs)>>,
+}
+
+impl ureq::unversioned::resolver::Resolver for Resolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        use std::net::{IpAddr, SocketAddr};
+        let (host, port) = match (uri.host(), uri.port_u16(), uri.scheme_str()) {
+            (Some(h), Some(p), _) => (h, p),
+            (Some(h), None, Some("https")) => (h, 443),
+            (Some(h), None, _) => (h, 80),
+            (None, ..) => {
+                return ureq::unversioned::resolver::DefaultResolver::default().resolve(uri, config, timeout)
+            }
+        };
+        if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+            let mut addrs = self.empty();
+            addrs.push(SocketAddr::new(ip, port));
+            return Ok(addrs);
+        }
+        let key = format!("{host}:{port}");
+        if let Some((k, at, addrs)) = &*self.last.lock() {
+            if *k == key && at.elapsed() < RESOLVE_TTL {
+                return Ok(addrs.clone());
+            }
+        }
+        let addrs = ureq::unversioned::resolver::DefaultResolver::default().resolve(uri, config, timeout)?;
+        *self.last.lock() = Some((key, std::time::Instant::now(), addrs.clone()));
+        Ok(addrs)
+    }
 }

@@ -228,7 +228,7 @@ fn dropped_packets_and_parse_errors_are_logged() {
         });
     c.join(&rec, "/", None);
     rec.expect(T, "parse error", |r| matches!(r, Rec::Disconnect { reason, .. } if reason == "parse error"));
-    log.expect(SIO_LOG_DEBUG, "dropped Event for a namespace not joined");
+    log.expect(SIO_LOG_DEBUG, "dropped an event for a namespace not joined");
     log.expect(SIO_LOG_DEBUG, "dropped ack 7 on /: none waits");
     log.expect(SIO_LOG_WARN, "parse error (");
     log.expect(SIO_LOG_WARN, "connection lost: parse error");

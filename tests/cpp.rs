@@ -89,6 +89,11 @@ fn compile(build: Build) -> PathBuf {
 /// Runs `wrapper_test CASE URL` (under `$SIO_CPP_RUNNER` if set) and returns its stdout;
 /// panics, showing its output, unless it exits with 0.
 fn run(build: Build, case: &str, server: &TestServer) -> String {
+    run_url(build, case, &server.url())
+}
+
+/// `run` with any URL (e.g. where nothing listens).
+fn run_url(build: Build, case: &str, url: &str) -> String {
     let runner = std::env::var("SIO_CPP_RUNNER").unwrap_or_default();
     let mut words = runner.split_whitespace();
     let mut cmd = match words.next() {
@@ -99,7 +104,7 @@ fn run(build: Build, case: &str, server: &TestServer) -> String {
         }
         None => Command::new(program(build)),
     };
-    let out = cmd.args([case, &server.url()]).output().expect("run wrapper_test");
+    let out = cmd.args([case, url]).output().expect("run wrapper_test");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -388,5 +393,13 @@ fn a_recovered_session_keeps_its_id_and_gets_the_missed_events() {
             .collect();
         assert_eq!(connects, [json!([sid, false]), json!([sid, true])]);
         server.expect(*T, |r| r["type"] == "emitted_away" && r["count"] == 2);
+    }
+}
+
+#[test]
+fn a_failed_first_connection_is_retried_when_asked() {
+    let port = TestServer::start(&[]).port(); // stopped: nothing listens there
+    for build in BUILDS {
+        run_url(build, "initial", &format!("http://127.0.0.1:{port}"));
     }
 }

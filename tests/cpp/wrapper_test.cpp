@@ -798,6 +798,41 @@ void recovery_case(const std::string& url) {
     CHECK_EQ(outcome(client.wait(T)), "ok");
 }
 
+/// A first connection that fails (URL where nothing listens): connect_error by default; with
+/// retry_initial_connect, retried through the reconnect handler until the attempts run out.
+void initial_case(const std::string& url) {
+    mailbox box;
+    for (bool retried : {false, true}) {
+        sio::options opts;
+        opts.retry_initial_connect(retried).value();
+        opts.reconnection_attempts(2).value();
+        opts.reconnection_delay(50ms, 100ms).value();
+        auto client = sio::client::connect(url, opts).value();
+        const std::string tag = retried ? "retried " : "default ";
+        client.on_reconnect([&box, tag](sio_reconnect_event what, std::uint32_t attempt, std::string_view error) {
+                  box.put(tag + "reconnect", std::to_string(what) + " " + std::to_string(attempt) +
+                                                 (error.empty() ? "" : " error"));
+              }).value();
+        sio::socket io = client.of().value();
+        io.on_connect_error([&box, tag](sio::socket, std::string_view, std::string_view) {
+              box.put(tag + "connect_error");
+          }).value();
+        io.connect().value();
+        CHECK_EQ(outcome(client.wait(T)), "ok");
+        if (retried) {
+            const std::string a = std::to_string(SIO_RECONNECT_ATTEMPT), e = std::to_string(SIO_RECONNECT_ERROR);
+            std::string got;
+            for (std::size_t i = 0; i < box.count(tag + "reconnect"); i++) got += box.wait(tag + "reconnect", i) + "; ";
+            CHECK_EQ(got, a + " 1; " + e + " 1 error; " + a + " 2; " + e + " 2 error; " +
+                              std::to_string(SIO_RECONNECT_FAILED) + " 2; ");
+            CHECK(box.count(tag + "connect_error") == 0);
+        } else {
+            CHECK(box.count(tag + "connect_error") == 1);
+            CHECK(box.count(tag + "reconnect") == 0);
+        }
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -806,6 +841,7 @@ int main(int argc, char** argv) {
         {"handlers", handlers_case}, {"lifetime", lifetime_case}, {"errors", errors_case},
         {"reconnect", reconnect_case}, {"auth", auth_case},         {"dispatch", dispatch_case},
         {"delivery", delivery_case},   {"log", log_case},           {"recovery", recovery_case},
+        {"initial", initial_case},
     };
     const auto found = argc == 3 ? cases.find(argv[1]) : cases.end();
     if (found == cases.end()) {

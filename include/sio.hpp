@@ -9,7 +9,8 @@
  *   client.wait().value();
  *
  * Types
- *   options, client, event, ack   own a C object: RAII, move-only
+ *   options, client, event, ack,  own a C object: RAII, move-only
+ *   auth_request
  *   socket, event_view            borrowed views (a pointer): copy them freely; a socket is
  *                                 valid while its client lives, an event_view while the
  *                                 callback that received it runs
@@ -33,7 +34,12 @@
  * at that moment is destroyed when it returns), so whatever it captured lives as long as the
  * handler. An ack handler is destroyed after its one call. Handlers run on the client's
  * dispatch thread, one at a time; see "Thread safety" in sio.h for what they may call
- * (everything but the blocking socket::call and client::wait). An exception thrown by a handler
+ * (everything but the blocking socket::call, client::wait, client::dispatch and
+ * client::dispatch_wait). With options::dispatch(SIO_DISPATCH_MANUAL) there is no dispatch
+ * thread: handlers run on the host's thread inside client::dispatch, client::dispatch_wait or
+ * client::wait (poll client::fd() to know when). The log handler (options::log) is the
+ * exception: it runs on libsio's own threads, the I/O thread included, possibly on several at
+ * once, and must return quickly without calling libsio. An exception thrown by a handler
  * never reaches the C library: the wrapper catches it and passes it to the hook set with
  * sio::set_handler_exception_hook; the default hook calls std::terminate, as for an exception
  * leaving a std::thread, so that a bug is loud. A hook that logs and returns lets dispatch go on
@@ -208,8 +214,8 @@ class [[nodiscard]] result<void> {
     std::optional<sio::error> e_;
 };
 
-/// Receives an exception a handler threw (see the top of this file). It runs on the dispatch
-/// thread and must not throw.
+/// Receives an exception a handler threw (see the top of this file). It runs on the thread that
+/// ran the handler (for the log handler, a libsio thread) and must not throw.
 using handler_exception_hook = void (*)(std::exception_ptr);
 
 namespace detail {
@@ -288,6 +294,42 @@ class ack {
     sio_ack* p_ = nullptr;
 };
 
+/// A request for the auth of one CONNECT (socket::on_auth): answer it once with reply(), from
+/// any thread, now or later; the join waits for it. Destroying it unanswered (or refuse())
+/// refuses the join: the socket's connect_error handler is told "no auth: …", and the
+/// namespace stays out until socket::connect(). Move-only.
+class auth_request {
+  public:
+    auth_request() noexcept = default;
+    /// Takes ownership of a C auth request (may be NULL).
+    explicit auth_request(sio_auth_request* raw) noexcept : p_(raw) {}
+    auth_request(auth_request&& other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
+    auth_request& operator=(auth_request&& other) noexcept {
+        if (this != &other) sio_auth_request_free(std::exchange(p_, std::exchange(other.p_, nullptr)));
+        return *this;
+    }
+    auth_request(const auth_request&) = delete;
+    auth_request& operator=(const auth_request&) = delete;
+    ~auth_request() { refuse(); }
+
+    /// Whether it still waits for an answer.
+    explicit operator bool() const noexcept { return p_ != nullptr; }
+    /// Sends the CONNECT with `auth_json` (a JSON object; empty: no auth). On success the
+    /// request is used up; on failure (SIO_ERR_JSON, SIO_ERR_CLOSED; SIO_ERR_NULL once used up)
+    /// it is kept, to retry or refuse. An answer that comes after the connection was lost is
+    /// ignored: the next connection asks again.
+    result<void> reply(std::string_view auth_json = {});
+    /// Refuses the join now (nothing if already answered).
+    void refuse() noexcept { sio_auth_request_free(std::exchange(p_, nullptr)); }
+
+    sio_auth_request* get() const noexcept { return p_; }
+    /// Gives up ownership of the C request.
+    sio_auth_request* release() noexcept { return std::exchange(p_, nullptr); }
+
+  private:
+    sio_auth_request* p_ = nullptr;
+};
+
 /// A borrowed event (or ack reply): valid while the callback that received it runs.
 class event_view {
   public:
@@ -344,6 +386,11 @@ using ack_handler = std::function<void(result<event_view>)>;
 /// Told how reconnection goes; `error` is empty except with SIO_RECONNECT_ERROR.
 using reconnect_handler =
     std::function<void(sio_reconnect_event, std::uint32_t attempt, std::string_view error)>;
+/// Asked for the auth of each CONNECT of a namespace (first and after every reconnection): answer
+/// the request (now, or later from any thread), or drop it to refuse the join.
+using auth_handler = std::function<void(socket, auth_request)>;
+/// Receives one log line (without a newline), on libsio's threads: see options::log.
+using log_handler = std::function<void(sio_log_level, std::string_view message)>;
 
 /// One namespace of a client (client::of): a borrowed view, valid until the client is
 /// destroyed. Every call may be made from any thread, including handlers.
@@ -374,6 +421,17 @@ class socket {
     result<event> call(std::string_view event, std::string_view args_json = {},
                        const std::vector<bytes_view>& buffers = {},
                        std::chrono::milliseconds timeout = client_default) const;
+    /// Emits only if the namespace is connected and the transport can take it now, else drops
+    /// it (for values the next one supersedes): SIO_ERR_DISCONNECTED when not connected; ok
+    /// means queued, and the I/O thread may still drop it silently. Never held nor retried.
+    result<void> emit_volatile(std::string_view event, std::string_view args_json = {},
+                               const std::vector<bytes_view>& buffers = {}) const;
+    /// This socket's default ack timeout, for emits given client_default (and each try with
+    /// options::retries): > 0 that long, 0 no limit, client_default the client's again.
+    result<void> set_ack_timeout(std::chrono::milliseconds timeout) const;
+    /// Whether the server recovered the session at the last connect (connection state
+    /// recovery): call it in the connect handler. False before the first connect.
+    bool recovered() const noexcept { return sio_socket_recovered(p_); }
 
     /// Sets the handler of events named `event` (an empty handler removes it).
     result<void> on(std::string_view event, event_handler handler) const;
@@ -386,6 +444,9 @@ class socket {
     result<void> on_connect(connect_handler handler) const;
     result<void> on_disconnect(disconnect_handler handler) const;
     result<void> on_connect_error(connect_error_handler handler) const;
+    /// Sets the auth handler (sio_socket_set_auth_callback), asked before every CONNECT; while
+    /// set, it replaces the auth given to client::of. An empty handler removes it.
+    result<void> on_auth(auth_handler handler) const;
 
     sio_socket* get() const noexcept { return p_; }
     friend bool operator==(socket a, socket b) noexcept { return a.p_ == b.p_; }
@@ -430,6 +491,22 @@ class options {
     result<void> client_cert(std::optional<std::string_view> cert_file,
                              std::optional<std::string_view> key_file);
     result<void> insecure(bool insecure);
+    /// How many emits a namespace may hold while not connected (and, with retries, queue):
+    /// beyond it emits fail with SIO_ERR_BUFFER_FULL. 0: no limit; default 1000.
+    result<void> max_buffered(std::size_t packets);
+    /// At-least-once delivery: every emit goes through a FIFO queue and is sent again when its
+    /// ack does not come within the ack timeout, up to `retries` more times (0: off).
+    result<void> retries(std::uint32_t retries);
+    /// Retries a failed first connection as a lost one (reconnect handler, no connect_error).
+    result<void> retry_initial_connect(bool enabled);
+    /// Who runs the handlers: the client's dispatch thread (the default) or, with
+    /// SIO_DISPATCH_MANUAL, the host's thread inside client::dispatch / dispatch_wait / wait.
+    result<void> dispatch(sio_dispatch_mode mode);
+    /// Sends libsio's log lines up to `max_level` to `handler` (SIO_LOG_OFF or an empty handler:
+    /// off, the default). It runs on libsio's threads, possibly on several at once, must return
+    /// quickly and must not call libsio. It is destroyed when nothing uses it any more: these
+    /// options destroyed or given another log, and every client made with them destroyed.
+    result<void> log(sio_log_level max_level, log_handler handler);
 
     const sio_options* get() const noexcept { return p_; }
     sio_options* get() noexcept { return p_; }
@@ -479,10 +556,24 @@ class client {
     /// Leaves every namespace and closes the connection for good; returns at once.
     result<void> close() const;
     /// Blocks until the client is closed (SIO_ERR_TIMEOUT if still open after `timeout`). Not
-    /// from a handler (SIO_ERR_IN_CALLBACK).
+    /// from a handler (SIO_ERR_IN_CALLBACK). With manual dispatch it runs the handlers that
+    /// come meanwhile on the calling thread (SIO_ERR_CLOSED if one of them freed the client).
     result<void> wait(std::chrono::milliseconds timeout = forever) const;
     /// Sets the reconnection handler (an empty handler removes it).
     result<void> on_reconnect(reconnect_handler handler) const;
+
+    // Manual dispatch (options::dispatch(SIO_DISPATCH_MANUAL)): each fails with SIO_ERR_INVALID
+    // on a client with a dispatch thread, and with SIO_ERR_IN_CALLBACK inside a handler.
+
+    /// Runs the pending handlers on the calling thread (at most `max`; 0: all those pending when
+    /// it starts) and returns how many ran; returns 0 at once if none is pending.
+    result<std::size_t> dispatch(std::size_t max = 0) const;
+    /// Waits up to `timeout` (forever: no limit) for the next handler and runs it;
+    /// SIO_ERR_TIMEOUT if none came.
+    result<void> dispatch_wait(std::chrono::milliseconds timeout = forever) const;
+    /// A descriptor readable while handlers are pending (level-triggered), for poll/epoll and
+    /// event loops: then call dispatch(). Owned by the client, which closes it when destroyed.
+    result<int> fd() const;
 
     explicit operator bool() const noexcept { return p_ != nullptr; }
     sio_client* get() const noexcept { return p_; }
@@ -625,6 +716,16 @@ inline void on_reconnect(void* userdata, sio_reconnect_event what, std::uint32_t
     guarded([&] { (*static_cast<reconnect_handler*>(userdata))(what, attempt, view(e)); });
 }
 
+inline void on_auth(void* userdata, sio_socket* s, sio_auth_request* request) noexcept {
+    // The handler owns the request from here: unanswered, it is refused as it goes.
+    guarded([&] { (*static_cast<auth_handler*>(userdata))(socket(s), auth_request(request)); });
+}
+
+/// Logs on libsio's threads: the line is borrowed for the call only.
+inline void on_log(void* userdata, sio_log_level level, const char* message) noexcept {
+    guarded([&] { (*static_cast<log_handler*>(userdata))(level, view(message)); });
+}
+
 /// An ack callback runs exactly once, so it owns (and then destroys) its handler.
 inline void on_ack(void* userdata, sio_result status, const sio_event* reply) noexcept {
     std::unique_ptr<ack_handler> handler(static_cast<ack_handler*>(userdata));
@@ -644,6 +745,14 @@ inline result<void> ack::send(std::string_view args_json, const std::vector<byte
     if (auto e = args.nul_error()) return *e;
     const std::vector<sio_buffer> c = detail::c_buffers(buffers);
     const sio_result code = sio_ack_send(p_, args.get(), c.data(), c.size());
+    if (code == SIO_OK) p_ = nullptr;  // consumed
+    return detail::check(code);
+}
+
+inline result<void> auth_request::reply(std::string_view auth_json) {
+    const detail::c_arg auth(detail::empty_is_null(auth_json), "auth_json");
+    if (auto e = auth.nul_error()) return *e;
+    const sio_result code = sio_auth_reply(p_, auth.get());
     if (code == SIO_OK) p_ = nullptr;  // consumed
     return detail::check(code);
 }
@@ -709,6 +818,18 @@ inline result<event> socket::call(std::string_view event, std::string_view args_
     return sio::event(reply);
 }
 
+inline result<void> socket::emit_volatile(std::string_view event, std::string_view args_json,
+                                          const std::vector<bytes_view>& buffers) const {
+    const detail::c_arg name(event, "event"), args(detail::empty_is_null(args_json), "args_json");
+    if (auto e = detail::nul_error({&name, &args})) return *e;
+    const std::vector<sio_buffer> c = detail::c_buffers(buffers);
+    return detail::check(sio_emit_volatile(p_, name.get(), args.get(), c.data(), c.size()));
+}
+
+inline result<void> socket::set_ack_timeout(std::chrono::milliseconds timeout) const {
+    return detail::check(sio_socket_set_ack_timeout(p_, detail::c_timeout(timeout)));
+}
+
 inline result<void> socket::on(std::string_view event, event_handler handler) const {
     const detail::c_arg name(event, "event");
     if (auto e = name.nul_error()) return *e;
@@ -750,6 +871,13 @@ inline result<void> socket::on_connect_error(connect_error_handler handler) cons
     return detail::install(std::move(handler), &detail::on_connect_error,
                            [&](sio_connect_error_cb cb, void* ud, sio_free_cb fr) {
                                return sio_on_connect_error(p_, cb, ud, fr);
+                           });
+}
+
+inline result<void> socket::on_auth(auth_handler handler) const {
+    return detail::install(std::move(handler), &detail::on_auth,
+                           [&](sio_auth_cb cb, void* ud, sio_free_cb fr) {
+                               return sio_socket_set_auth_callback(p_, cb, ud, fr);
                            });
 }
 
@@ -835,6 +963,29 @@ inline result<void> options::insecure(bool insecure) {
     return detail::check(sio_options_set_insecure(p_, insecure ? 1 : 0));
 }
 
+inline result<void> options::max_buffered(std::size_t packets) {
+    return detail::check(sio_options_set_max_buffered(p_, packets));
+}
+
+inline result<void> options::retries(std::uint32_t retries) {
+    return detail::check(sio_options_set_retries(p_, retries));
+}
+
+inline result<void> options::retry_initial_connect(bool enabled) {
+    return detail::check(sio_options_set_retry_initial_connect(p_, enabled ? 1 : 0));
+}
+
+inline result<void> options::dispatch(sio_dispatch_mode mode) {
+    return detail::check(sio_options_set_dispatch(p_, static_cast<int>(mode)));
+}
+
+inline result<void> options::log(sio_log_level max_level, log_handler handler) {
+    return detail::install(std::move(handler), &detail::on_log,
+                           [&](sio_log_cb cb, void* ud, sio_free_cb fr) {
+                               return sio_options_set_log(p_, static_cast<int>(max_level), cb, ud, fr);
+                           });
+}
+
 inline result<client> client::connect_raw(std::string_view url, const sio_options* opts) {
     const detail::c_arg u(url, "url");
     if (auto e = u.nul_error()) return *e;
@@ -871,6 +1022,24 @@ inline result<void> client::on_reconnect(reconnect_handler handler) const {
                            [&](sio_reconnect_cb cb, void* ud, sio_free_cb fr) {
                                return sio_on_reconnect(p_, cb, ud, fr);
                            });
+}
+
+inline result<std::size_t> client::dispatch(std::size_t max) const {
+    std::size_t ran = 0;
+    const sio_result code = sio_dispatch(p_, max, &ran);
+    if (code != SIO_OK) return detail::last_error(code);
+    return ran;
+}
+
+inline result<void> client::dispatch_wait(std::chrono::milliseconds timeout) const {
+    return detail::check(sio_dispatch_wait(p_, detail::c_timeout(timeout)));
+}
+
+inline result<int> client::fd() const {
+    const int fd = sio_client_fd(p_);
+    if (fd >= 0) return fd;
+    // sio_client_fd has no result code: NULL, or a client with a dispatch thread.
+    return detail::last_error(p_ == nullptr ? SIO_ERR_NULL : SIO_ERR_INVALID);
 }
 
 }  // namespace sio

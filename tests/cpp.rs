@@ -89,6 +89,11 @@ fn compile(build: Build) -> PathBuf {
 /// Runs `wrapper_test CASE URL` (under `$SIO_CPP_RUNNER` if set) and returns its stdout;
 /// panics, showing its output, unless it exits with 0.
 fn run(build: Build, case: &str, server: &TestServer) -> String {
+    run_url(build, case, &server.url())
+}
+
+/// `run` with any URL (e.g. where nothing listens).
+fn run_url(build: Build, case: &str, url: &str) -> String {
     let runner = std::env::var("SIO_CPP_RUNNER").unwrap_or_default();
     let mut words = runner.split_whitespace();
     let mut cmd = match words.next() {
@@ -99,7 +104,7 @@ fn run(build: Build, case: &str, server: &TestServer) -> String {
         }
         None => Command::new(program(build)),
     };
-    let out = cmd.args([case, &server.url()]).output().expect("run wrapper_test");
+    let out = cmd.args([case, url]).output().expect("run wrapper_test");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -282,5 +287,119 @@ fn reconnects_after_the_server_drops_the_connection() {
         let after = server.expect(*T, |r| r["type"] == "event" && r["event"] == "after");
         assert_eq!(after["sid"], second.as_str(), "sent on the new connection");
         assert_eq!(count(&server, "engine_connection"), 2);
+    }
+}
+
+#[test]
+fn the_auth_handler_gives_a_fresh_token_for_every_connect() {
+    for build in BUILDS {
+        let server = TestServer::start(&[]);
+        let sids = sids(&run(build, "auth", &server));
+        let (first, second) = (&sids["1"], &sids["2"]);
+        server.expect(*T, |r| {
+            r["type"] == "disconnect"
+                && r["sid"] == second.as_str()
+                && r["reason"] == "server namespace disconnect"
+        });
+        let joins: Vec<Value> = server
+            .records()
+            .into_iter()
+            .filter(|r| r["type"] == "connect" && r["ns"] == "/admin")
+            .map(|r| json!([r["sid"], r["auth"]]))
+            .collect();
+        assert_eq!(
+            joins,
+            [json!([first, {"token": "secret", "gen": 1}]), json!([second, {"token": "secret", "gen": 2}])],
+            "one token per connect, the second after the reconnection; none for the refused third"
+        );
+        assert_eq!(count(&server, "refused"), 0, "the unanswered request sent no CONNECT");
+    }
+}
+
+#[test]
+fn manual_dispatch_runs_every_handler_on_the_callers_thread() {
+    for build in BUILDS {
+        let server = TestServer::start(&[]);
+        let sids = sids(&run(build, "dispatch", &server));
+        expect_disconnect(&server, &sids["/"]);
+        assert_eq!(server.event_numbers("echo"), [1, 2, 3], "emitted by the handlers");
+        let acks: Vec<Value> = event_args(&server, "ack");
+        assert_eq!(acks, [json!([1]), json!([2]), json!([3])]);
+        assert!(
+            server.records().iter().filter(|r| r["event"] == "ack").all(|r| r["ack"] == true),
+            "each with an ack request"
+        );
+    }
+}
+
+#[test]
+fn bounded_volatile_and_retried_emits() {
+    for build in BUILDS {
+        let server = TestServer::start(&[]);
+        let sids = sids(&run(build, "delivery", &server));
+        expect_disconnect(&server, &sids["/a"]);
+        assert_eq!(
+            server.event_numbers("n"),
+            [0, 1, 2, 5, 6, 7, 8, 9],
+            "the held emits once, in order; the refused ones never"
+        );
+        assert_eq!(server.event_numbers("v"), [1], "the volatile emit made before joining was dropped");
+        assert_eq!(event_args(&server, "nobody"), [json!([])]);
+        server.expect(*T, |r| r["type"] == "disconnect" && r["ns"] == "/b");
+        let flaky = event_args(&server, "flaky");
+        let receptions = |id: i64| flaky.iter().filter(|a| a[0] == id).count();
+        assert_eq!((receptions(1), receptions(2)), (3, 4), "sent until acked, or 1 + 3 retries");
+        let acked: Vec<Value> = server
+            .records()
+            .into_iter()
+            .filter(|r| r["type"] == "flaky_ack")
+            .map(|r| r["receptions"].clone())
+            .collect();
+        assert_eq!(acked, [json!(3)]);
+    }
+}
+
+#[test]
+fn logs_a_session_to_the_handler() {
+    for build in BUILDS {
+        let server = TestServer::start(&[]);
+        let stdout = run(build, "log", &server);
+        let sid = connected_sid(&server, "/");
+        assert_eq!(sids(&stdout)["/"], sid);
+        let lines: Vec<&str> = stdout.lines().filter_map(|l| l.strip_prefix("log ")).collect();
+        let has = |prefix: String| lines.iter().any(|l| l.starts_with(&prefix));
+        let (info, debug) =
+            (sio::ffi::sio_log_level::SIO_LOG_INFO as i32, sio::ffi::sio_log_level::SIO_LOG_DEBUG as i32);
+        assert!(has(format!("{info} joined / (socket {sid}")), "{lines:#?}");
+        assert!(has(format!("{debug} handshake: ")), "{lines:#?}");
+        assert!(has(format!("{info} connection closed: no namespace is joined")), "{lines:#?}");
+        let trace = sio::ffi::sio_log_level::SIO_LOG_TRACE as i32;
+        assert!(!has(format!("{trace} ")), "nothing above the level: {lines:#?}");
+    }
+}
+
+#[test]
+fn a_recovered_session_keeps_its_id_and_gets_the_missed_events() {
+    for build in BUILDS {
+        let server = TestServer::start(&["--recovery"]);
+        let sids = sids(&run(build, "recovery", &server));
+        let sid = &sids["/"];
+        expect_disconnect(&server, sid);
+        let connects: Vec<Value> = server
+            .records()
+            .into_iter()
+            .filter(|r| r["type"] == "connect")
+            .map(|r| json!([r["sid"], r["recovered"]]))
+            .collect();
+        assert_eq!(connects, [json!([sid, false]), json!([sid, true])]);
+        server.expect(*T, |r| r["type"] == "emitted_away" && r["count"] == 2);
+    }
+}
+
+#[test]
+fn a_failed_first_connection_is_retried_when_asked() {
+    let port = TestServer::start(&[]).port(); // stopped: nothing listens there
+    for build in BUILDS {
+        run_url(build, "initial", &format!("http://127.0.0.1:{port}"));
     }
 }

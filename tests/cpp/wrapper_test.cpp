@@ -12,9 +12,11 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <poll.h>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -527,13 +529,319 @@ void reconnect_case(const std::string& url) {
     CHECK_EQ(outcome(client.wait(T)), "ok");
 }
 
+/// The auth handler: a fresh token for every CONNECT (the first answered inside the handler, the
+/// one after a reconnection later from another thread); a request dropped unanswered refuses.
+void auth_case(const std::string& url) {
+    mailbox box;
+    std::mutex held_lock;
+    std::optional<sio::auth_request> held;  // the second request, answered by another thread
+    sio::options opts;
+    opts.reconnection_delay(100ms, 200ms).value();
+    opts.randomization_factor(0).value();
+    auto client = sio::client::connect(url, opts).value();
+    sio::socket admin = client.of("/admin").value();  // no static auth: the handler gives it
+    int asked = 0;                                      // on the dispatch thread only
+    admin.on_auth([&box, &held, &held_lock, &asked, p = probe()](sio::socket s, sio::auth_request request) {
+             box.put("asked", str(s.name()) + " " + std::to_string(++asked));
+             if (asked == 1) {
+                 auto sent = request.reply(R"({"token":"secret","gen":1})");
+                 box.put("reply 1", outcome(sent) + (request ? " kept" : " used up"));
+             } else if (asked == 2) {
+                 std::lock_guard<std::mutex> lock(held_lock);
+                 held = std::move(request);
+             }  // the third goes out of scope unanswered: refused
+         }).value();
+    CHECK(probe::live == 1);
+    admin.on_connect([&box](sio::socket, std::string_view sid) { box.put("connect", str(sid)); }).value();
+    admin.on_disconnect([&box](sio::socket, std::string_view why) { box.put("disconnect", str(why)); }).value();
+    admin.on_connect_error([&box](sio::socket, std::string_view message, std::string_view) {
+             box.put("connect_error", str(message));
+         }).value();
+    admin.connect().value();
+    CHECK_EQ(box.wait("reply 1"), "ok used up");
+    std::printf("sid 1 %s\n", box.wait("connect", 0).c_str());
+
+    admin.emit("close").value();  // the server drops the connection: reconnection asks again
+    CHECK_EQ(box.wait("disconnect", 0), "transport close");
+    CHECK_EQ(box.wait("asked", 1), "/admin 2");
+    sio::auth_request later;
+    CHECK(eventually([&] {
+        std::lock_guard<std::mutex> lock(held_lock);
+        if (!held) return false;
+        later = std::move(*held);  // move assignment
+        return true;
+    }));
+    CHECK(box.count("connect") == 1);  // the join waits for the answer
+    std::thread answerer([&box, request = std::move(later)]() mutable {
+        auto bad = request.reply("[1]");
+        box.put("bad reply", outcome(bad) + (request ? " kept" : " lost"));  // a failed reply keeps it
+        auto sent = request.reply(R"({"token":"secret","gen":2})");
+        box.put("reply 2", outcome(sent) + (request ? " kept" : " used up"));
+        box.put("reply again", outcome(request.reply("{}")));
+    });
+    answerer.join();
+    CHECK_EQ(box.wait("bad reply"), std::string(sio_result_str(SIO_ERR_JSON)) + " kept");
+    CHECK_EQ(box.wait("reply 2"), "ok used up");
+    CHECK_EQ(box.wait("reply again"), sio_result_str(SIO_ERR_NULL));
+    std::printf("sid 2 %s\n", box.wait("connect", 1).c_str());
+
+    admin.emit("kick").value();  // the server disconnects the namespace: no rejoin by itself
+    CHECK_EQ(box.wait("disconnect", 1), "io server disconnect");
+    CHECK_EQ(outcome(client.wait(T)), "ok");
+    admin.connect().value();
+    CHECK_EQ(box.wait("asked", 2), "/admin 3");
+    CHECK_EQ(box.wait("connect_error"), "no auth: the auth request was freed without a reply");
+    CHECK_EQ(outcome(client.wait(T)), "ok");
+    CHECK(box.count("connect") == 2);
+
+    CHECK_EQ(outcome(admin.on_auth(nullptr)), "ok");  // removed: the handler is destroyed
+    CHECK(eventually([] { return probe::live == 0; }));
+    CHECK_EQ(outcome(sio::auth_request().reply("{}")), sio_result_str(SIO_ERR_NULL));
+}
+
+/// Manual dispatch: no dispatch thread; every handler runs on this thread, inside dispatch() when
+/// poll() says the client's descriptor is readable, or inside wait().
+void dispatch_case(const std::string& url) {
+    const std::thread::id self = std::this_thread::get_id();
+    std::atomic<int> elsewhere{0};  // handlers that ran on another thread
+    std::vector<std::string> seen;  // no lock: touched by handlers, all on this thread (checked)
+    std::vector<std::string> inside;
+    sio::options opts;
+    opts.dispatch(SIO_DISPATCH_MANUAL).value();
+    auto client = sio::client::connect(url, opts).value();
+    const auto here = [&elsewhere, self] {
+        if (std::this_thread::get_id() != self) elsewhere++;
+    };
+    sio::socket io = client.of().value();
+    io.on_connect([&](sio::socket s, std::string_view sid) {
+          here();
+          seen.push_back("connect");
+          std::printf("sid / %s\n", str(sid).c_str());
+          // The blocking calls refuse inside a handler; emits work.
+          inside.push_back(outcome(client.dispatch()));
+          inside.push_back(outcome(client.dispatch_wait(0ms)));
+          inside.push_back(outcome(client.wait(0ms)));
+          s.emit("echo", "[1]").value();
+      }).value();
+    io.on("echo", [&](sio::event_view ev) {
+          here();
+          seen.push_back("echo " + str(ev.args()));
+          const std::string n = str(ev.args()).substr(1, 1);
+          ev.socket().emit_with_ack("ack", "[" + n + "]", [&](sio::result<sio::event_view> reply) {
+              here();
+              seen.push_back("ack " + (reply ? str(reply->args()) : code(reply.error())));
+          }).value();
+          if (n != "3") ev.socket().emit("echo", "[" + std::to_string(std::stoi(n) + 1) + "]").value();
+      }).value();
+    io.on_disconnect([&](sio::socket, std::string_view reason) {
+          here();
+          seen.push_back("disconnect " + str(reason));
+      }).value();
+    io.connect().value();
+
+    const int fd = client.fd().value();
+    pollfd readable{fd, POLLIN, 0};
+    CHECK(::poll(&readable, 1, static_cast<int>(std::chrono::milliseconds(T).count())) == 1);
+    CHECK(seen.empty());  // pending, but nothing runs until this thread dispatches
+    std::size_t ran = 0;
+    const auto deadline = std::chrono::steady_clock::now() + T;
+    while (seen.size() < 7 && std::chrono::steady_clock::now() < deadline) {
+        readable.revents = 0;
+        if (::poll(&readable, 1, 100) == 1) ran += client.dispatch().value();
+    }
+    const std::string all = std::accumulate(seen.begin(), seen.end(), std::string(),
+                                            [](std::string a, const std::string& b) { return a + b + "; "; });
+    CHECK_EQ(all, "connect; echo [1]; ack [1]; echo [2]; ack [2]; echo [3]; ack [3]; ");
+    CHECK(ran >= 8);  // and the "welcome" event, which has no handler
+    const std::string in_callback = sio_result_str(SIO_ERR_IN_CALLBACK);
+    CHECK(inside == std::vector<std::string>({in_callback, in_callback, in_callback}));
+    CHECK_EQ(outcome(client.dispatch_wait(0ms)), sio_result_str(SIO_ERR_TIMEOUT));  // none pending
+    CHECK(client.dispatch().value() == 0);
+
+    io.disconnect().value();
+    CHECK_EQ(outcome(client.wait(T)), "ok");  // runs the disconnect handler here
+    CHECK_EQ(seen.back(), "disconnect io client disconnect");
+    CHECK(elsewhere == 0);
+
+    // A client with a dispatch thread has no descriptor and refuses dispatching.
+    auto threaded = sio::client::connect(url).value();
+    CHECK_EQ(outcome(threaded.fd()), sio_result_str(SIO_ERR_INVALID));
+    CHECK_EQ(outcome(threaded.dispatch()), sio_result_str(SIO_ERR_INVALID));
+    CHECK_EQ(outcome(threaded.dispatch_wait(0ms)), sio_result_str(SIO_ERR_INVALID));
+    CHECK_EQ(outcome(sio::client().fd()), sio_result_str(SIO_ERR_NULL));
+}
+
+/// What may be queued: a bounded buffer while not joined, volatile emits, the socket's ack
+/// timeout, and at-least-once delivery with retries.
+void delivery_case(const std::string& url) {
+    mailbox box;
+    sio::options opts;
+    opts.max_buffered(3).value();
+    opts.transport(SIO_TRANSPORT_WEBSOCKET).value();  // volatile: one transport, writable when idle
+    auto client = sio::client::connect(url, opts).value();
+    sio::socket a = client.of("/a").value();
+    a.on_connect([&box](sio::socket, std::string_view sid) { box.put("connect", str(sid)); }).value();
+
+    // Not joined: emits are held, three at most; a volatile one is dropped.
+    CHECK_EQ(outcome(a.emit_volatile("v", "[0]")), sio_result_str(SIO_ERR_DISCONNECTED));
+    for (int i = 0; i < 3; i++) a.emit("n", "[" + std::to_string(i) + "]").value();
+    auto full = a.emit("n", "[3]");
+    CHECK_EQ(outcome(full), sio_result_str(SIO_ERR_BUFFER_FULL));
+    CHECK_EQ(full.error().message(), "the emit buffer is full");
+    auto refused = a.emit_with_ack("n", "[4]", [p = probe()](sio::result<sio::event_view>) { std::abort(); });
+    CHECK_EQ(outcome(refused), sio_result_str(SIO_ERR_BUFFER_FULL));
+    CHECK(probe::live == 0);
+    a.connect().value();
+    std::printf("sid /a %s\n", box.wait("connect").c_str());
+    CHECK_EQ(outcome(a.emit_volatile("v", "[1]")), "ok");
+    for (int i = 5; i < 10; i++) a.emit("n", "[" + std::to_string(i) + "]").value();  // joined: no limit
+
+    // The socket's default ack timeout, used by an emit given client_default.
+    CHECK_EQ(outcome(a.set_ack_timeout(200ms)), "ok");
+    a.emit_with_ack("nobody", "[]", [&box](sio::result<sio::event_view> reply) {
+         box.put("nobody", reply ? "a reply" : code(reply.error()));
+     }).value();
+    CHECK_EQ(box.wait("nobody"), sio_result_str(SIO_ERR_TIMEOUT));
+    CHECK_EQ(outcome(a.set_ack_timeout(sio::client_default)), "ok");
+
+    // Retries: each try waits 300 ms for its ack; the server withholds the first k.
+    sio::options retrying;
+    retrying.retries(3).value();
+    auto second = sio::client::connect(url, retrying).value();
+    sio::socket b = second.of("/b").value();
+    b.set_ack_timeout(300ms).value();
+    for (const char* args : {"[1,2]", "[2,9]"}) {  // [id, withheld]
+        b.emit_with_ack("flaky", args, [&box, args](sio::result<sio::event_view> reply) {
+             box.put(std::string("flaky ") + args, reply ? str(reply->args()) : code(reply.error()));
+         }).value();
+    }
+    b.connect().value();
+    CHECK_EQ(box.wait("flaky [1,2]"), "[1,3]");  // acked at the third reception
+    CHECK_EQ(box.wait("flaky [2,9]"), sio_result_str(SIO_ERR_TIMEOUT));  // 4 tries, no ack
+
+    a.disconnect().value();
+    b.disconnect().value();
+    CHECK_EQ(outcome(client.wait(T)), "ok");
+    CHECK_EQ(outcome(second.wait(T)), "ok");
+}
+
+/// The log handler: lines of a session, on libsio's threads, destroyed when nothing uses it.
+void log_case(const std::string& url) {
+    const std::thread::id self = std::this_thread::get_id();
+    std::mutex lock;
+    std::vector<std::pair<sio_log_level, std::string>> lines;
+    std::atomic<bool> other_thread{false};
+    mailbox box;
+    sio::client client;
+    {
+        sio::options opts;
+        opts.log(SIO_LOG_DEBUG, [&, p = probe()](sio_log_level level, std::string_view message) {
+                if (std::this_thread::get_id() != self) other_thread = true;
+                std::lock_guard<std::mutex> g(lock);
+                lines.emplace_back(level, message);
+            }).value();
+        CHECK(probe::live == 1);
+        auto bad = opts.log(static_cast<sio_log_level>(9), [p = probe()](sio_log_level, std::string_view) {});
+        CHECK_EQ(outcome(bad), sio_result_str(SIO_ERR_INVALID));  // refused, and destroyed at once
+        CHECK(probe::live == 1);
+        client = sio::client::connect(url, opts).value();
+    }
+    CHECK(probe::live == 1);  // the options are gone, the client still logs
+    sio::socket io = client.of().value();
+    io.on_connect([&box](sio::socket, std::string_view sid) { box.put("connect", str(sid)); }).value();
+    io.connect().value();
+    std::printf("sid / %s\n", box.wait("connect").c_str());
+    io.disconnect().value();
+    CHECK_EQ(outcome(client.wait(T)), "ok");
+    client = sio::client();
+    CHECK(eventually([] { return probe::live == 0; }));
+    CHECK(other_thread);  // the I/O thread logs
+    std::lock_guard<std::mutex> g(lock);
+    for (const auto& [level, message] : lines) std::printf("log %d %s\n", static_cast<int>(level), message.c_str());
+
+    sio::options off;
+    CHECK_EQ(outcome(off.log(SIO_LOG_OFF, [p = probe()](sio_log_level, std::string_view) {})), "ok");
+    CHECK(probe::live == 0);  // turned off: the handler is not kept
+}
+
+/// Connection state recovery (server --recovery): the connection drops, the server emits while
+/// the client is away, and the session comes back with the missed events.
+void recovery_case(const std::string& url) {
+    mailbox box;
+    sio::options opts;
+    opts.reconnection_delay(50ms, 200ms).value();
+    auto client = sio::client::connect(url, opts).value();
+    sio::socket io = client.of().value();
+    io.on_connect([&box](sio::socket s, std::string_view sid) {
+          box.put("connect", str(sid) + (s.recovered() ? " recovered" : " fresh"));
+          box.put("missed before connect", std::to_string(box.count("missed")));
+      }).value();
+    io.on("missed", [&box](sio::event_view ev) { box.put("missed", str(ev.args())); }).value();
+    io.on_disconnect([&box](sio::socket, std::string_view reason) { box.put("disconnect", str(reason)); }).value();
+    CHECK(!io.recovered());
+    io.connect().value();
+    const std::string first = box.wait("connect", 0);
+    const std::string sid = first.substr(0, first.find(' '));
+    CHECK_EQ(first, sid + " fresh");
+    std::printf("sid / %s\n", sid.c_str());
+
+    io.emit("away", R"([2,"missed"])").value();
+    CHECK_EQ(box.wait("disconnect"), "transport close");
+    CHECK_EQ(box.wait("connect", 1), sid + " recovered");
+    CHECK_EQ(box.wait("missed before connect", 1), "2");
+    // The server's offset stays as the last argument.
+    CHECK(box.wait("missed", 0).rfind(R"([{"i":0},")", 0) == 0);
+    CHECK(box.wait("missed", 1).rfind(R"([{"i":1},")", 0) == 0);
+    CHECK(io.recovered());
+
+    io.disconnect().value();
+    CHECK_EQ(outcome(client.wait(T)), "ok");
+}
+
+/// A first connection that fails (URL where nothing listens): connect_error by default; with
+/// retry_initial_connect, retried through the reconnect handler until the attempts run out.
+void initial_case(const std::string& url) {
+    mailbox box;
+    for (bool retried : {false, true}) {
+        sio::options opts;
+        opts.retry_initial_connect(retried).value();
+        opts.reconnection_attempts(2).value();
+        opts.reconnection_delay(50ms, 100ms).value();
+        auto client = sio::client::connect(url, opts).value();
+        const std::string tag = retried ? "retried " : "default ";
+        client.on_reconnect([&box, tag](sio_reconnect_event what, std::uint32_t attempt, std::string_view error) {
+                  box.put(tag + "reconnect", std::to_string(what) + " " + std::to_string(attempt) +
+                                                 (error.empty() ? "" : " error"));
+              }).value();
+        sio::socket io = client.of().value();
+        io.on_connect_error([&box, tag](sio::socket, std::string_view, std::string_view) {
+              box.put(tag + "connect_error");
+          }).value();
+        io.connect().value();
+        CHECK_EQ(outcome(client.wait(T)), "ok");
+        if (retried) {
+            const std::string a = std::to_string(SIO_RECONNECT_ATTEMPT), e = std::to_string(SIO_RECONNECT_ERROR);
+            std::string got;
+            for (std::size_t i = 0; i < box.count(tag + "reconnect"); i++) got += box.wait(tag + "reconnect", i) + "; ";
+            CHECK_EQ(got, a + " 1; " + e + " 1 error; " + a + " 2; " + e + " 2 error; " +
+                              std::to_string(SIO_RECONNECT_FAILED) + " 2; ");
+            CHECK(box.count(tag + "connect_error") == 0);
+        } else {
+            CHECK(box.count(tag + "connect_error") == 1);
+            CHECK(box.count(tag + "reconnect") == 0);
+        }
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const std::map<std::string, void (*)(const std::string&)> cases = {
         {"connect", connect_case}, {"emit", emit_case},         {"binary", binary_case},
         {"handlers", handlers_case}, {"lifetime", lifetime_case}, {"errors", errors_case},
-        {"reconnect", reconnect_case},
+        {"reconnect", reconnect_case}, {"auth", auth_case},         {"dispatch", dispatch_case},
+        {"delivery", delivery_case},   {"log", log_case},           {"recovery", recovery_case},
+        {"initial", initial_case},
     };
     const auto found = argc == 3 ? cases.find(argv[1]) : cases.end();
     if (found == cases.end()) {

@@ -44,6 +44,17 @@
 #include <stdint.h>
 
 /**
+ * The default [`Options::max_message_size`]: 16 MiB, tungstenite's own frame limit (and so what
+ * WebSocket sessions already had).
+ */
+#define DEFAULT_MAX_MESSAGE_SIZE (16 << 20)
+
+/**
+ * The default [`Options::max_attachments`], socket.io-parser's (4.2.6+) default `maxAttachments`.
+ */
+#define DEFAULT_MAX_ATTACHMENTS 10
+
+/**
  * Major version of the header.
  */
 #define SIO_VERSION_MAJOR 0
@@ -392,6 +403,29 @@ enum sio_result sio_options_set_randomization_factor(struct sio_options *opts, d
  * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
  */
 enum sio_result sio_options_set_ack_timeout(struct sio_options *opts, uint32_t timeout_ms);
+
+/**
+ * Sets the largest message the client takes from the server, in bytes (default 16 MiB): a
+ * WebSocket message, or one packet of a polling response (text, or a binary attachment once
+ * decoded; the response body as a whole may be twice as large, for base64 and batching). A
+ * server that sends more is disconnected, the reason being `"message too large"` (a
+ * connection being opened fails with a connect error instead); reconnection applies as after
+ * any transport failure. The limit bounds what the client buffers: oversized data is refused
+ * as its length becomes known, not after it arrived.
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID` (0).
+ */
+enum sio_result sio_options_set_max_message_size(struct sio_options *opts, size_t bytes);
+
+/**
+ * Sets how many binary attachments one packet from the server may announce (default 10, as
+ * socket.io-parser's decoder). A server announcing more is disconnected, the reason being
+ * `"too many attachments"`; reconnection applies as after any transport failure. Together
+ * with `sio_options_set_max_message_size`, this bounds the memory one incoming packet takes.
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+ */
+enum sio_result sio_options_set_max_attachments(struct sio_options *opts, size_t n);
 
 /**
  * Sets the handler told about reconnection (NULL removes it), replacing any earlier one.

@@ -391,7 +391,12 @@ impl Io {
             TransportMode::WebSocket => {
                 let mut conn = self.open_websocket(None, deadline, abort)?;
                 let hs = read_open(&mut conn, deadline, &self.shared, abort)?;
-                Ok((conn, hs, Vec::new()))
+                // Frames that came in the same read as the OPEN: the socket will not say so.
+                let mut early = Vec::new();
+                while let Some(frame) = conn.read()? {
+                    early.push(frame);
+                }
+                Ok((conn, hs, early))
             }
             TransportMode::Polling | TransportMode::Auto => self.open_polling(deadline, abort),
         }
@@ -431,6 +436,7 @@ impl Io {
         let ws = WebSocket::connect(
             &url,
             &headers,
+            shared.options.max_message_size,
             shared.tls.as_ref(),
             shared.proxy.as_ref(),
             deadline,
@@ -459,6 +465,7 @@ impl Io {
                 // Base64 binary in text payloads, so that binary-mode payloads are the exception.
                 Revision::V3 => endpoint.url(3, "polling", sid, &[("t", t), ("b64", "1")]).to_string(),
             }),
+            max_message_size: shared.options.max_message_size,
         };
         let timeout = deadline.saturating_duration_since(Instant::now());
         let mut conn = Connection::Polling(Polling::open(requests, shared.waker.clone(), timeout, rev)?);
@@ -609,7 +616,7 @@ impl Io {
 
     fn on_text(&mut self, text: &str) {
         let Ok(packet) = engineio::packet::decode(text) else {
-            self.lost.get_or_insert("transport error");
+            self.lost.get_or_insert("parse error");
             return;
         };
         if let Some(s) = &mut self.session {
@@ -647,7 +654,7 @@ impl Io {
         if s.rev == Revision::V3 && matches!(s.conn, Connection::WebSocket(_)) {
             // Engine.IO v3 WebSocket binary frames start with the message type byte.
             if data.first() != Some(&4) {
-                self.lost.get_or_insert("transport error");
+                self.lost.get_or_insert("parse error");
                 return;
             }
             data.remove(0);
@@ -697,6 +704,8 @@ impl Io {
                 let data = p.data.unwrap_or("[]");
                 if p.attachments == 0 {
                     self.deliver(p.ty, ns, p.id, data, Vec::new());
+                } else if p.attachments > self.shared.options.max_attachments {
+                    self.lost.get_or_insert("too many attachments");
                 } else {
                     let reassembler = Reassembler::new(data, p.attachments)?;
                     if let Some(s) = &mut self.session {
@@ -916,6 +925,8 @@ fn packet_frame(ty: PacketType, nsp: &str, data: Option<&str>) -> String {
 fn reason(e: &TransportError) -> &'static str {
     match e {
         TransportError::Closed(_) => "transport close",
+        TransportError::Malformed(_) => "parse error",
+        TransportError::TooLarge(_) => "message too large",
         _ => "transport error",
     }
 }

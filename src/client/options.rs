@@ -76,7 +76,22 @@ pub struct Options {
     /// How long an emit with ack waits for the reply when it gives no timeout of its own
     /// (`None`: as long as the namespace stays connected).
     pub ack_timeout: Option<Duration>,
+    /// Largest message taken from the server, in bytes: a WebSocket message, a packet of a
+    /// polling payload (text, or a binary attachment once decoded). A polling response body may
+    /// be twice as large (base64 and batching). A server that sends more is disconnected with
+    /// the reason `message too large`.
+    pub max_message_size: usize,
+    /// Most binary attachments one packet from the server may announce (socket.io-parser's
+    /// default is 10); more disconnects it with the reason `too many attachments`.
+    pub max_attachments: usize,
 }
+
+/// The default [`Options::max_message_size`]: 16 MiB, tungstenite's own frame limit (and so what
+/// WebSocket sessions already had).
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
+
+/// The default [`Options::max_attachments`], socket.io-parser's (4.2.6+) default `maxAttachments`.
+pub const DEFAULT_MAX_ATTACHMENTS: usize = 10;
 
 impl Default for Options {
     fn default() -> Options {
@@ -94,6 +109,8 @@ impl Default for Options {
             reconnection_delay_max: Duration::from_millis(5000),
             randomization_factor: 0.5,
             ack_timeout: None,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_attachments: DEFAULT_MAX_ATTACHMENTS,
             tls: TlsOptions::default(),
         }
     }

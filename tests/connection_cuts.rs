@@ -16,8 +16,10 @@ use common::TestServer;
 use sio::ffi::sio_reconnect_event::*;
 use sio::ffi::*;
 
-/// How many numbers the client emits.
-const N: usize = 600;
+/// How many numbers the client emits after it reported the reconnection.
+const AFTER: usize = 200;
+/// Gives up if the reconnection has not come after this many numbers.
+const MAX: usize = 50_000;
 
 /// A socket pointer the emitting thread may use (sio_socket is usable from any thread).
 struct SendSocket(*mut sio_socket);
@@ -41,24 +43,29 @@ fn cut_mid_stream(transport: sio_transport) {
     rec.expect(T, "connect", |r| matches!(r, Rec::Connect { .. }));
 
     // The first number emitted after the client reported the disconnect, and after it
-    // reported the reconnection (N until then).
-    let after_disconnect = Arc::new(AtomicUsize::new(N));
-    let after_reconnect = Arc::new(AtomicUsize::new(N));
+    // reported the reconnection (MAX until then). The stream goes on for AFTER numbers after
+    // the reconnection; the thread returns how many it emitted.
+    let after_disconnect = Arc::new(AtomicUsize::new(MAX));
+    let after_reconnect = Arc::new(AtomicUsize::new(MAX));
     let emitter = {
         let (rec, socket) = (rec.clone(), SendSocket(socket));
         let (after_disconnect, after_reconnect) = (after_disconnect.clone(), after_reconnect.clone());
         std::thread::spawn(move || {
             let socket = socket;
-            for i in 0..N {
+            for i in 0..MAX {
+                if i >= after_reconnect.load(Ordering::SeqCst) + AFTER {
+                    return i;
+                }
                 if rec.count(|r| matches!(r, Rec::Disconnect { .. })) > 0 {
-                    let _ = after_disconnect.compare_exchange(N, i, Ordering::SeqCst, Ordering::SeqCst);
+                    let _ = after_disconnect.compare_exchange(MAX, i, Ordering::SeqCst, Ordering::SeqCst);
                 }
                 if rec.count(|r| matches!(r, Rec::Reconnect { event: SIO_RECONNECT_SUCCESS, .. })) > 0 {
-                    let _ = after_reconnect.compare_exchange(N, i, Ordering::SeqCst, Ordering::SeqCst);
+                    let _ = after_reconnect.compare_exchange(MAX, i, Ordering::SeqCst, Ordering::SeqCst);
                 }
                 assert_eq!(emit(socket.0, "n", &format!("[{i}]")), sio_result::SIO_OK, "emit {i}");
                 std::thread::sleep(Duration::from_millis(2));
             }
+            MAX
         })
     };
 
@@ -71,21 +78,21 @@ fn cut_mid_stream(transport: sio_transport) {
     };
     assert!(reason == "transport close" || reason == "transport error", "{transport:?}: {reason}");
     rec.expect(T, "reconnected", |r| matches!(r, Rec::Reconnect { event: SIO_RECONNECT_SUCCESS, .. }));
-    emitter.join().expect("the emitting thread");
+    let n = emitter.join().expect("the emitting thread");
+    let (d, r) = (after_disconnect.load(Ordering::SeqCst), after_reconnect.load(Ordering::SeqCst));
+    assert!(d <= r && r < n, "{transport:?}: the stream went on after the reconnection ({d}, {r}, {n})");
 
-    server.expect(T, |r| r["type"] == "event" && r["args"][0] == N - 1);
+    server.expect(T, |rec| rec["type"] == "event" && rec["args"][0] == n - 1);
     let got: Vec<usize> = server.event_numbers("n").into_iter().map(|n| n as usize).collect();
     assert!(got.windows(2).all(|w| w[0] < w[1]), "{transport:?}: in order, none twice: {got:?}");
-    let (d, r) = (after_disconnect.load(Ordering::SeqCst), after_reconnect.load(Ordering::SeqCst));
-    assert!(d <= r && r < N, "{transport:?}: the stream went on after the reconnection ({d}, {r})");
-    let missing: Vec<usize> = (d..N).filter(|i| got.binary_search(i).is_err()).collect();
+    let missing: Vec<usize> = (d..n).filter(|i| got.binary_search(i).is_err()).collect();
     assert!(missing.is_empty(), "{transport:?}: emitted after the disconnect but lost: {missing:?}");
     assert!(proxy.accepted() >= 2, "the client came back through the proxy");
     assert_eq!(rec.count(|r| matches!(r, Rec::Connect { .. })), 2, "{:?}", rec.records());
     eprintln!(
-        "{transport:?}: {} of {N} arrived; lost between the cut and the disconnect: {}",
+        "{transport:?}: {} of {n} arrived; lost between the cut and the disconnect: {}",
         got.len(),
-        N - got.len()
+        n - got.len()
     );
     c.free();
 }

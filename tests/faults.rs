@@ -362,6 +362,26 @@ fn a_well_behaved_fake_server_is_understood() {
     free_promptly(c, "fast server");
 }
 
+/// A socket.io 2.x server over WebSocket sends its `40` (without sid) right after the OPEN
+/// packet, in the same write: in auto mode the client must switch to v3 at once, not when
+/// something else happens to arrive.
+#[test]
+fn a_v2_style_connect_right_after_the_open_packet_switches_to_v3_at_once() {
+    let server = FakeServer::start(|tcp, _| {
+        let mut ws = tungstenite::accept(tcp).unwrap();
+        ws.write(Message::text(open_packet(25_000, 25_000))).unwrap();
+        ws.write(Message::text("40")).unwrap();
+        ws.flush().unwrap();
+        drain(&mut ws);
+    });
+    let (c, rec) = start(&server, Transport::WebSocket, defaults);
+    let connect = rec.expect(T, "connect", |r| matches!(r, Rec::Connect { .. }));
+    // Socket.IO v4 has no socket id: the client uses the Engine.IO sid, as the 2.x client did.
+    assert_eq!(connect, Rec::Connect { ns: "/".into(), sid: "fake".into() });
+    assert_eq!(server.accepted.load(Ordering::SeqCst), 2, "a v4 attempt, then the v3 session");
+    free_promptly(c, "v2-style server");
+}
+
 #[test]
 fn garbage_is_a_parse_error() {
     let cases: [(&str, WsFault); 9] = [

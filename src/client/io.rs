@@ -351,6 +351,12 @@ impl Io {
                 for frame in early {
                     self.on_frame(frame);
                 }
+                // That `40` without sid (auto mode) asks for a v3 session: nothing else will
+                // come on this one to wake the main loop.
+                if std::mem::take(&mut self.reopen_v3) {
+                    self.reopen_as_v3();
+                    return;
+                }
                 if let Some(n) = attempt {
                     self.backoff.reset();
                     self.out.push(Dispatch::Reconnect(ReconnectEvent::Reconnected(n)));

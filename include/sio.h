@@ -44,17 +44,6 @@
 #include <stdint.h>
 
 /**
- * The default [`Options::max_message_size`]: 16 MiB, tungstenite's own frame limit (and so what
- * WebSocket sessions already had).
- */
-#define DEFAULT_MAX_MESSAGE_SIZE (16 << 20)
-
-/**
- * The default [`Options::max_attachments`], socket.io-parser's (4.2.6+) default `maxAttachments`.
- */
-#define DEFAULT_MAX_ATTACHMENTS 10
-
-/**
  * Major version of the header.
  */
 #define SIO_VERSION_MAJOR 0

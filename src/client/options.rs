@@ -88,10 +88,10 @@ pub struct Options {
 
 /// The default [`Options::max_message_size`]: 16 MiB, tungstenite's own frame limit (and so what
 /// WebSocket sessions already had).
-pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
+const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
 
 /// The default [`Options::max_attachments`], socket.io-parser's (4.2.6+) default `maxAttachments`.
-pub const DEFAULT_MAX_ATTACHMENTS: usize = 10;
+const DEFAULT_MAX_ATTACHMENTS: usize = 10;
 
 impl Default for Options {
     fn default() -> Options {

@@ -927,7 +927,7 @@ fn packet_frame(ty: PacketType, nsp: &str, data: Option<&str>) -> String {
     frame
 }
 
-/// The JS client's disconnect reason for a transport failure.
+/// The disconnect reason for a transport failure: the JS client's, or `message too large`.
 fn reason(e: &TransportError) -> &'static str {
     match e {
         TransportError::Closed(_) => "transport close",

@@ -571,6 +571,19 @@ enum sio_result sio_options_set_ack_timeout(struct sio_options *opts, uint32_t t
 enum sio_result sio_options_set_max_buffered(struct sio_options *opts, size_t packets);
 
 /**
+ * Sets the largest message the client takes from the server, in bytes (default 16 MiB): a
+ * WebSocket message, or one packet of a polling response (text, or a binary attachment once
+ * decoded; the response body as a whole may be twice as large, for base64 and batching). A
+ * server that sends more is disconnected, the reason being `"message too large"` (a
+ * connection being opened fails with a connect error instead); reconnection applies as after
+ * any transport failure. The limit bounds what the client buffers: oversized data is refused
+ * as its length becomes known, not after it arrived.
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID` (0).
+ */
+enum sio_result sio_options_set_max_message_size(struct sio_options *opts, size_t bytes);
+
+/**
  * At-least-once delivery, as the JS client's `retries` (default 0: off). With `retries` > 0,
  * every emit (`sio_emit`, `sio_emit_with_ack`, `sio_call`; not `sio_emit_volatile`) of a
  * namespace goes through a FIFO queue: one packet in flight at a time, always with an ack id
@@ -587,6 +600,16 @@ enum sio_result sio_options_set_max_buffered(struct sio_options *opts, size_t pa
  * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
  */
 enum sio_result sio_options_set_retries(struct sio_options *opts, uint32_t retries);
+
+/**
+ * Sets how many binary attachments one packet from the server may announce (default 10, as
+ * socket.io-parser's decoder). A server announcing more is disconnected, the reason being
+ * `"too many attachments"`; reconnection applies as after any transport failure. Together
+ * with `sio_options_set_max_message_size`, this bounds the memory one incoming packet takes.
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+ */
+enum sio_result sio_options_set_max_attachments(struct sio_options *opts, size_t n);
 
 /**
  * Sets the handler told about reconnection (NULL removes it), replacing any earlier one.

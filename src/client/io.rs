@@ -439,6 +439,12 @@ impl Io {
                 for frame in early {
                     self.on_frame(frame);
                 }
+                // That `40` without sid (auto mode) asks for a v3 session: nothing else will
+                // come on this one to wake the main loop.
+                if std::mem::take(&mut self.reopen_v3) {
+                    self.reopen_as_v3();
+                    return;
+                }
                 if let Some(n) = attempt {
                     sio_log!(self.shared, Info, "reconnected at attempt {n}");
                     self.backoff.reset();
@@ -488,7 +494,12 @@ impl Io {
             TransportMode::WebSocket => {
                 let mut conn = self.open_websocket(None, deadline, abort)?;
                 let hs = read_open(&mut conn, deadline, &self.shared, abort)?;
-                Ok((conn, hs, Vec::new()))
+                // Frames that came in the same read as the OPEN: the socket will not say so.
+                let mut early = Vec::new();
+                while let Some(frame) = conn.read()? {
+                    early.push(frame);
+                }
+                Ok((conn, hs, early))
             }
             TransportMode::Polling | TransportMode::Auto => self.open_polling(deadline, abort),
         }
@@ -530,6 +541,7 @@ impl Io {
         let ws = WebSocket::connect(
             &url,
             &headers,
+            shared.options.max_message_size,
             shared.tls.as_ref(),
             shared.proxy.as_ref(),
             deadline,
@@ -558,6 +570,7 @@ impl Io {
                 // Base64 binary in text payloads, so that binary-mode payloads are the exception.
                 Revision::V3 => endpoint.url(3, "polling", sid, &[("t", t), ("b64", "1")]).to_string(),
             }),
+            max_message_size: shared.options.max_message_size,
         };
         let timeout = deadline.saturating_duration_since(Instant::now());
         let mut conn = Connection::Polling(Polling::open(requests, shared.waker.clone(), timeout, rev)?);
@@ -720,7 +733,7 @@ impl Io {
         sio_log!(self.shared, Trace, "recv {}", excerpt(text, 200));
         let Ok(packet) = engineio::packet::decode(text) else {
             sio_log!(self.shared, Warn, "bad Engine.IO packet: {}", excerpt(text, 200));
-            self.lost.get_or_insert("transport error");
+            self.lost.get_or_insert("parse error");
             return;
         };
         if let Some(s) = &mut self.session {
@@ -759,7 +772,7 @@ impl Io {
         if s.rev == Revision::V3 && matches!(s.conn, Connection::WebSocket(_)) {
             // Engine.IO v3 WebSocket binary frames start with the message type byte.
             if data.first() != Some(&4) {
-                self.lost.get_or_insert("transport error");
+                self.lost.get_or_insert("parse error");
                 return;
             }
             data.remove(0);
@@ -816,6 +829,10 @@ impl Io {
             }
             PacketType::BinaryEvent | PacketType::BinaryAck if p.attachments > 0 => {
                 let data = p.data.unwrap_or("[]");
+                if p.attachments > self.shared.options.max_attachments {
+                    self.lost.get_or_insert("too many attachments");
+                    return Ok(());
+                }
                 let reassembler = Reassembler::new(data, p.attachments)?;
                 if let Some(s) = &mut self.session {
                     s.binary =
@@ -1057,10 +1074,12 @@ fn transport_name(conn: &Connection, mode: TransportMode) -> &'static str {
     }
 }
 
-/// The JS client's disconnect reason for a transport failure.
+/// The disconnect reason for a transport failure: the JS client's, or `message too large`.
 fn reason(e: &TransportError) -> &'static str {
     match e {
         TransportError::Closed(_) => "transport close",
+        TransportError::Malformed(_) => "parse error",
+        TransportError::TooLarge(_) => "message too large",
         _ => "transport error",
     }
 }

@@ -102,7 +102,22 @@ pub struct Options {
     pub dispatch: DispatchMode,
     /// Where log lines go (nowhere by default).
     pub log: Logger,
+    /// Largest message taken from the server, in bytes: a WebSocket message, a packet of a
+    /// polling payload (text, or a binary attachment once decoded). A polling response body may
+    /// be twice as large (base64 and batching). A server that sends more is disconnected with
+    /// the reason `message too large`.
+    pub max_message_size: usize,
+    /// Most binary attachments one packet from the server may announce (socket.io-parser's
+    /// default is 10); more disconnects it with the reason `too many attachments`.
+    pub max_attachments: usize,
 }
+
+/// The default [`Options::max_message_size`]: 16 MiB, tungstenite's own frame limit (and so what
+/// WebSocket sessions already had).
+const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
+
+/// The default [`Options::max_attachments`], socket.io-parser's (4.2.6+) default `maxAttachments`.
+const DEFAULT_MAX_ATTACHMENTS: usize = 10;
 
 impl Default for Options {
     fn default() -> Options {
@@ -123,6 +138,8 @@ impl Default for Options {
             ack_timeout: None,
             max_buffered: 1000,
             retries: 0,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_attachments: DEFAULT_MAX_ATTACHMENTS,
             tls: TlsOptions::default(),
             dispatch: DispatchMode::default(),
             log: Logger::default(),

@@ -349,6 +349,32 @@ pub unsafe extern "C" fn sio_options_set_max_buffered(opts: *mut sio_options, pa
     }
 }
 
+/// Sets the largest message the client takes from the server, in bytes (default 16 MiB): a
+/// WebSocket message, or one packet of a polling response (text, or a binary attachment once
+/// decoded; the response body as a whole may be twice as large, for base64 and batching). A
+/// server that sends more is disconnected, the reason being `"message too large"` (a
+/// connection being opened fails with a connect error instead); reconnection applies as after
+/// any transport failure. The limit bounds what the client buffers: oversized data is refused
+/// as its length becomes known, not after it arrived.
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID` (0).
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_max_message_size(
+    opts: *mut sio_options,
+    bytes: usize,
+) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`.
+        to_code(unsafe { with_options(opts, |o| {
+            if bytes == 0 {
+                return Err(Failure::new(sio_result::SIO_ERR_INVALID, "the maximum message size must be above 0"));
+            }
+            o.max_message_size = bytes;
+            Ok(())
+        }) })
+    }
+}
+
 /// At-least-once delivery, as the JS client's `retries` (default 0: off). With `retries` > 0,
 /// every emit (`sio_emit`, `sio_emit_with_ack`, `sio_call`; not `sio_emit_volatile`) of a
 /// namespace goes through a FIFO queue: one packet in flight at a time, always with an ack id
@@ -369,6 +395,23 @@ pub unsafe extern "C" fn sio_options_set_retries(opts: *mut sio_options, retries
         // SAFETY: caller contract: `opts` from `sio_options_new`.
         to_code(unsafe { with_options(opts, |o| {
             o.retries = retries;
+            Ok(())
+        }) })
+    }
+}
+
+/// Sets how many binary attachments one packet from the server may announce (default 10, as
+/// socket.io-parser's decoder). A server announcing more is disconnected, the reason being
+/// `"too many attachments"`; reconnection applies as after any transport failure. Together
+/// with `sio_options_set_max_message_size`, this bounds the memory one incoming packet takes.
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_max_attachments(opts: *mut sio_options, n: usize) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`.
+        to_code(unsafe { with_options(opts, |o| {
+            o.max_attachments = n;
             Ok(())
         }) })
     }

@@ -14,11 +14,6 @@ use super::Waker;
 use crate::engineio::payload::{self, Encoder, PayloadPacket, Revision, DEFAULT_MAX_PACKETS};
 use crate::engineio::PacketType;
 
-/// Largest response body read (the server's own limit is usually 1 MB).
-const MAX_BODY: u64 = 256 << 20;
-/// Largest POST response body read (`ok`, or an error message).
-const MAX_ERROR_BODY: u64 = 64 << 10;
-
 /// Builds a request URL from the revision, the session id (None: the handshake) and a cache
 /// buster.
 pub type UrlFn = Arc<dyn Fn(Revision, Option<&str>, &str) -> String + Send + Sync>;
@@ -29,6 +24,9 @@ pub struct Requests {
     pub agent: ureq::Agent,
     pub headers: Vec<(String, String)>,
     pub url: UrlFn,
+    /// Largest packet taken from the server (text, or binary once decoded); a response body may
+    /// be twice as large (base64, and several packets).
+    pub max_message_size: usize,
 }
 
 /// What the HTTP threads report.
@@ -113,6 +111,9 @@ fn cache_buster() -> String {
 fn http_error(what: &str, e: ureq::Error) -> TransportError {
     match e {
         ureq::Error::Timeout(_) => TransportError::Failed(format!("{what} timed out")),
+        ureq::Error::BodyExceedsLimit(n) => {
+            TransportError::TooLarge(format!("{what}: the response body exceeds {n} bytes"))
+        }
         e => TransportError::Failed(format!("{what} failed: {e}")),
     }
 }
@@ -145,7 +146,7 @@ fn get(
     let bytes = resp
         .body_mut()
         .with_config()
-        .limit(MAX_BODY)
+        .limit(body_limit(requests.max_message_size))
         .read_to_vec()
         .map_err(|e| http_error("polling GET", e))?;
     if status != 200 {
@@ -161,7 +162,13 @@ fn get(
     }
     String::from_utf8(bytes)
         .map(Body::Text)
-        .map_err(|_| TransportError::Failed("polling GET: the payload is not UTF-8".into()))
+        .map_err(|_| TransportError::Malformed("polling GET: the payload is not UTF-8".into()))
+}
+
+/// The largest response body read: room for one message of `max_message_size` in base64, or
+/// for several smaller ones.
+fn body_limit(max_message_size: usize) -> u64 {
+    u64::try_from(max_message_size).unwrap_or(u64::MAX).saturating_mul(2)
 }
 
 fn post(
@@ -348,6 +355,9 @@ impl Polling {
     }
 }
 
+/// Largest POST response body read (`ok`, or an error message).
+const MAX_ERROR_BODY: u64 = 64 << 10;
+
 /// How long closing waits for the server to take the `1` packet, and then for the HTTP
 /// threads to end.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -404,7 +414,7 @@ fn spawn(
 fn reader(state: &State, requests: &Requests, timeout: Duration) {
     let handshake = get(requests, state.rev(), None, Some(timeout));
     state.handshake_done.store(true, Ordering::Release);
-    if !deliver(state, handshake) {
+    if !deliver(state, handshake, requests.max_message_size) {
         return;
     }
     let (sid, timeout) = {
@@ -420,14 +430,14 @@ fn reader(state: &State, requests: &Requests, timeout: Duration) {
         }
     };
     while !state.stopped() {
-        if !deliver(state, get(requests, state.rev(), Some(&sid), Some(timeout))) {
+        if !deliver(state, get(requests, state.rev(), Some(&sid), Some(timeout)), requests.max_message_size) {
             return;
         }
     }
 }
 
 /// Decodes and reports one GET's payload; false when polling must stop (error or close).
-fn deliver(state: &State, body: Result<Body, TransportError>) -> bool {
+fn deliver(state: &State, body: Result<Body, TransportError>, max_message_size: usize) -> bool {
     if state.stopped() {
         return false;
     }
@@ -443,14 +453,20 @@ fn deliver(state: &State, body: Result<Body, TransportError>) -> bool {
                     state.v3.store(true, Ordering::Release);
                     payload::decode(Revision::V3, &text)
                         .map(owned)
-                        .map_err(|e| TransportError::Failed(e.to_string()))
+                        .map_err(|e| TransportError::Malformed(e.to_string()))
                 }
-                Err(e) => Err(TransportError::Failed(e.to_string())),
+                Err(e) => Err(TransportError::Malformed(e.to_string())),
             }
         }
         Body::Binary(bytes) => {
-            payload::decode_binary_v3(&bytes).map_err(|e| TransportError::Failed(e.to_string()))
+            payload::decode_binary_v3(&bytes).map_err(|e| TransportError::Malformed(e.to_string()))
         }
+    });
+    let decoded = decoded.and_then(|packets| match packets.iter().map(packet_size).max() {
+        Some(size) if size > max_message_size => Err(TransportError::TooLarge(format!(
+            "polling GET: a packet of {size} bytes (the limit is {max_message_size})"
+        ))),
+        _ => Ok(packets),
     });
     match decoded {
         Ok(packets) => {
@@ -462,6 +478,14 @@ fn deliver(state: &State, body: Result<Body, TransportError>) -> bool {
             state.report(Report::Failed(e));
             false
         }
+    }
+}
+
+/// The size of a packet as a WebSocket would carry it (type digit + text, or the raw bytes).
+fn packet_size(p: &PayloadPacket<'_>) -> usize {
+    match p {
+        PayloadPacket::Text(_, data) => 1 + data.len(),
+        PayloadPacket::Binary(data) => data.len(),
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
+use tungstenite::error::ProtocolError;
 use tungstenite::handshake::client::Request;
 use tungstenite::handshake::HandshakeError;
 use tungstenite::http::{HeaderName, HeaderValue};
@@ -38,6 +39,10 @@ pub enum TransportError {
     Closed(String),
     /// An I/O or protocol error (disconnect reason `transport error`).
     Failed(String),
+    /// The server sent something undecodable (disconnect reason `parse error`).
+    Malformed(String),
+    /// The server sent a message over the size limit (disconnect reason `message too large`).
+    TooLarge(String),
     /// The connect deadline passed.
     Timeout,
     /// The owner asked the I/O thread to stop while connecting.
@@ -47,7 +52,10 @@ pub enum TransportError {
 impl std::fmt::Display for TransportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TransportError::Closed(m) | TransportError::Failed(m) => f.write_str(m),
+            TransportError::Closed(m)
+            | TransportError::Failed(m)
+            | TransportError::Malformed(m)
+            | TransportError::TooLarge(m) => f.write_str(m),
             TransportError::Timeout => f.write_str("timeout"),
             TransportError::Aborted => f.write_str("aborted"),
         }
@@ -67,10 +75,13 @@ const HANDSHAKE_SLICE: Duration = Duration::from_millis(20);
 impl WebSocket {
     /// Opens a TCP connection, the TLS session for a `wss://` URL (with `tls`, which it
     /// requires) and performs the WebSocket handshake, giving up at `deadline`. Returns
-    /// [`TransportError::Aborted`] as soon as `waker` fires and `abort()` is true.
+    /// [`TransportError::Aborted`] as soon as `waker` fires and `abort()` is true. Messages
+    /// (and frames) longer than `max_message_size` bytes are refused as they start to arrive.
+    #[allow(clippy::too_many_arguments)]
     pub fn connect(
         url: &url::Url,
         headers: &[(String, String)],
+        max_message_size: usize,
         tls: Option<&Arc<rustls::ClientConfig>>,
         proxy: Option<&ProxyServer>,
         deadline: Instant,
@@ -95,7 +106,10 @@ impl WebSocket {
             _ => Stream::Plain(tcp),
         };
         let request = build_request(url, headers)?;
-        let config = WebSocketConfig::default().read_buffer_size(READ_CHUNK);
+        let config = WebSocketConfig::default()
+            .read_buffer_size(READ_CHUNK)
+            .max_message_size(Some(max_message_size))
+            .max_frame_size(Some(max_message_size));
         let mut attempt = tungstenite::client::client_with_config(request, stream, Some(config));
         loop {
             match attempt {
@@ -401,6 +415,20 @@ fn ws_error(e: tungstenite::Error) -> TransportError {
         tungstenite::Error::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake) => {
             TransportError::Closed("connection reset by server".into())
         }
+        tungstenite::Error::Capacity(e) => TransportError::TooLarge(format!("websocket: {e}")),
+        tungstenite::Error::Utf8(e) => TransportError::Malformed(format!("websocket: text frame: {e}")),
+        tungstenite::Error::Protocol(
+            e @ (ProtocolError::NonZeroReservedBits
+            | ProtocolError::MaskedFrameFromServer
+            | ProtocolError::FragmentedControlFrame
+            | ProtocolError::ControlFrameTooBig
+            | ProtocolError::UnknownControlFrameType(_)
+            | ProtocolError::UnknownDataFrameType(_)
+            | ProtocolError::UnexpectedContinueFrame
+            | ProtocolError::ExpectedFragment(_)
+            | ProtocolError::InvalidOpcode(_)
+            | ProtocolError::InvalidCloseSequence),
+        ) => TransportError::Malformed(format!("websocket: malformed frame: {e}")),
         other => TransportError::Failed(format!("websocket error: {other}")),
     }
 }

@@ -22,6 +22,7 @@ use serde_json::Value;
 
 pub mod capi;
 pub mod certs;
+pub mod cut_proxy;
 
 /// How long the server may take to print its `listening` record.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);

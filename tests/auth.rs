@@ -11,10 +11,6 @@ use common::TestServer;
 use serde_json::json;
 use sio::ffi::*;
 
-fn connects(ns: &str) -> impl Fn(&Rec) -> bool + '_ {
-    move |r| matches!(r, Rec::Connect { ns: n, .. } if n == ns)
-}
-
 fn admin_connect_with(auth: serde_json::Value) -> impl Fn(&serde_json::Value) -> bool {
     move |r| r["type"] == "connect" && r["ns"] == "/admin" && r["auth"] == auth
 }

@@ -7,24 +7,11 @@ mod common;
 
 use std::time::Duration;
 
+use common::capi::reconnecting_client as client;
 use common::capi::*;
 use common::TestServer;
 use serde_json::{json, Value};
 use sio::ffi::*;
-
-/// A client with short reconnection delays, configured by `configure`.
-fn client(url: &str, configure: impl FnOnce(*mut sio_options)) -> Client {
-    let opts = sio_options_new();
-    unsafe { assert_eq!(sio_options_set_reconnection_delay(opts, 50, 200), sio_result::SIO_OK) };
-    configure(opts);
-    let c = Client::connect_with(url, opts);
-    unsafe { sio_options_free(opts) };
-    c
-}
-
-fn connects(ns: &str) -> impl Fn(&Rec) -> bool + '_ {
-    move |r| matches!(r, Rec::Connect { ns: n, .. } if n == ns)
-}
 
 fn ack_of(tag: &str) -> impl Fn(&Rec) -> bool + '_ {
     move |r| matches!(r, Rec::Ack { tag: t, .. } if t == tag)

@@ -4,24 +4,12 @@
 
 mod common;
 
+use common::capi::reconnecting_client as client;
 use common::capi::*;
 use common::TestServer;
 use serde_json::json;
 use sio::ffi::sio_reconnect_event::*;
 use sio::ffi::*;
-
-fn client(url: &str, configure: impl FnOnce(*mut sio_options)) -> Client {
-    let opts = sio_options_new();
-    unsafe { assert_eq!(sio_options_set_reconnection_delay(opts, 50, 200), sio_result::SIO_OK) };
-    configure(opts);
-    let c = Client::connect_with(url, opts);
-    unsafe { sio_options_free(opts) };
-    c
-}
-
-fn connects(ns: &str) -> impl Fn(&Rec) -> bool + '_ {
-    move |r| matches!(r, Rec::Connect { ns: n, .. } if n == ns)
-}
 
 fn reconnect_events(rec: &Recorder) -> Vec<(sio_reconnect_event, u32)> {
     rec.records()

@@ -8,14 +8,9 @@ mod common;
 use common::capi::*;
 use common::TestServer;
 use serde_json::json;
-use sio::ffi::*;
 
 fn client(url: &str) -> Client {
-    let opts = sio_options_new();
-    unsafe { assert_eq!(sio_options_set_reconnection_delay(opts, 50, 200), sio_result::SIO_OK) };
-    let c = Client::connect_with(url, opts);
-    unsafe { sio_options_free(opts) };
-    c
+    reconnecting_client(url, |_| {})
 }
 
 fn connect(r: &Rec) -> Option<(String, bool)> {

@@ -377,6 +377,22 @@ impl Drop for Client {
     }
 }
 
+/// A client whose reconnection waits 50–200 ms instead of 1–5 s, configured further by
+/// `configure` before it is made.
+pub fn reconnecting_client(url: &str, configure: impl FnOnce(*mut sio_options)) -> Client {
+    let opts = sio_options_new();
+    unsafe { assert_eq!(sio_options_set_reconnection_delay(opts, 50, 200), sio_result::SIO_OK) };
+    configure(opts);
+    let c = Client::connect_with(url, opts);
+    unsafe { sio_options_free(opts) };
+    c
+}
+
+/// Matches the connect record of namespace `ns`.
+pub fn connects(ns: &str) -> impl Fn(&Rec) -> bool + '_ {
+    move |r| matches!(r, Rec::Connect { ns: n, .. } if n == ns)
+}
+
 pub fn emit(socket: *mut sio_socket, event: &str, args: &str) -> sio_result {
     unsafe { sio_emit(socket, cs(event).as_ptr(), cs(args).as_ptr(), std::ptr::null(), 0) }
 }

@@ -374,9 +374,13 @@ impl Socket {
         }
         json::check_array(args)?;
         json::check_placeholders(args, buffers.len())?;
-        let mut text = String::with_capacity(8 + self.nsp.len() + event.len() + args.len() + 24);
+        // Sized exactly: the WebSocket transport then hands this buffer to tungstenite as is,
+        // without allocating a shared header for the unused capacity.
+        let len = 1 + socketio::packet::event_len(&self.nsp, id, buffers.len(), event, args);
+        let mut text = String::with_capacity(len);
         text.push('4');
         socketio::packet::encode_event(&self.nsp, id, buffers.len(), event, args, &mut text);
+        debug_assert_eq!(text.len(), len);
         Ok(Outgoing { text, attachments: buffers })
     }
 

@@ -303,7 +303,8 @@ fn push_json_string(s: &str, out: &mut String) {
 
 /// Appends an EVENT packet for `name` with `args` (a valid JSON array text) to `out`, without
 /// re-parsing `args`: `2[<nsp>,][<id>]["<name>",<args...>]`, or with `attachments` > 0 a
-/// BINARY_EVENT `5<attachments>-…` whose placeholders the caller has checked.
+/// BINARY_EVENT `5<attachments>-…` whose placeholders the caller has checked. [`event_len`]
+/// says how many bytes it appends, for a caller that sizes `out` exactly.
 ///
 /// `args` may have surrounding whitespace; a text that is not bracketed is sent as one argument.
 pub fn encode_event(
@@ -314,10 +315,7 @@ pub fn encode_event(
     args: &str,
     out: &mut String,
 ) {
-    let trimmed = trim_json_ws(args);
-    let inner =
-        trimmed.strip_prefix('[').and_then(|s| s.strip_suffix(']')).map(trim_json_ws).unwrap_or(trimmed);
-    out.reserve(nsp.len() + name.len() + inner.len() + 26);
+    let inner = args_inner(args);
     if attachments > 0 {
         use std::fmt::Write;
         let _ = write!(out, "{}{attachments}-", char::from(PacketType::BinaryEvent.as_char()));
@@ -334,8 +332,47 @@ pub fn encode_event(
     out.push(']');
 }
 
+/// How many bytes [`encode_event`] appends for these arguments.
+pub fn event_len(nsp: &str, id: Option<u64>, attachments: usize, name: &str, args: &str) -> usize {
+    let ty = if attachments > 0 { 2 + decimal_len(attachments as u64) } else { 1 };
+    let nsp = if nsp.is_empty() || nsp == "/" { 0 } else { nsp.len() + 1 };
+    let inner = args_inner(args);
+    let args = if inner.is_empty() { 0 } else { 1 + inner.len() };
+    ty + nsp + id.map_or(0, decimal_len) + 2 + json_string_len(name) + args
+}
+
+/// The elements of an args array text, without its brackets and surrounding whitespace (or the
+/// whole trimmed text if it is not bracketed).
+fn args_inner(args: &str) -> &str {
+    let trimmed = trim_json_ws(args);
+    trimmed.strip_prefix('[').and_then(|s| s.strip_suffix(']')).map(trim_json_ws).unwrap_or(trimmed)
+}
+
+fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// The length of `s` written by [`push_json_string`].
+fn json_string_len(s: &str) -> usize {
+    let escapes: usize = s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+            0..=0x1f => 5,
+            _ => 0,
+        })
+        .sum();
+    s.len() + escapes + 2
+}
+
 fn trim_json_ws(s: &str) -> &str {
-    s.trim_matches([' ', '\t', '\n', '\r'])
+    // By bytes: `trim_matches` with a char set decodes UTF-8 and costs more than the encoding.
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let bytes = s.as_bytes();
+    let start = bytes.iter().position(|b| !ws(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !ws(b)).map_or(start, |i| i + 1);
+    // ASCII bytes bound both ends, so both are char boundaries.
+    &s[start..end]
 }
 
 /// The event name of a first array element (scanned, so well-formed): `Some(name)` for a string, `None` for a number
@@ -707,6 +744,22 @@ mod tests {
         assert_eq!(out, r#"52-/admin,14["foo"]"#);
     }
 
+    #[test]
+    fn event_len_is_what_encode_event_appends() {
+        let name = "q\"\\\n\r\t\u{8}\u{c}\u{1}é";
+        for (nsp, id, attachments, args) in [
+            ("/", None, 0, "[]"),
+            ("", Some(0), 0, " [ 1 , 2 ] "),
+            ("/admin", Some(9), 1, "[{\"_placeholder\":true,\"num\":0}]"),
+            ("/a", Some(10), 12, "7"),
+            ("/a", Some(u64::MAX), 0, "[\"x\"]"),
+        ] {
+            let mut out = String::new();
+            encode_event(nsp, id, attachments, name, args, &mut out);
+            assert_eq!(event_len(nsp, id, attachments, name, args), out.len(), "{out}");
+        }
+    }
+
     // ---- property tests ----
 
     fn arb_string() -> impl Strategy<Value = String> {
@@ -860,6 +913,7 @@ mod tests {
             let args_text = format!("{pad}{args_text}{pad}");
             let mut out = String::new();
             encode_event(&nsp, id, 0, &name, &args_text, &mut out);
+            prop_assert_eq!(event_len(&nsp, id, 0, &name, &args_text), out.len());
             let p = decode(&out).unwrap();
             prop_assert_eq!(p.ty, Event);
             prop_assert_eq!(p.nsp, nsp.as_str());

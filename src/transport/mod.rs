@@ -109,9 +109,11 @@ impl Waker {
     /// Drains first, then clears the flag: a `wake` racing with this either finds the flag still
     /// set (its work is drained next anyway) or writes a byte that the next `poll` sees. Clearing
     /// first would let a racing byte be drained while the flag stays set, losing every later wake.
+    /// A short read means the socket was empty: no second read to hear it say so (a byte that
+    /// came meanwhile only makes the next `poll` return at once).
     pub fn reset(&self) {
         let mut buf = [0u8; 64];
-        while matches!((&self.rx).read(&mut buf), Ok(n) if n > 0) {}
+        while matches!((&self.rx).read(&mut buf), Ok(n) if n == buf.len()) {}
         self.pending.store(false, Ordering::Release);
     }
 

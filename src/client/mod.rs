@@ -162,9 +162,10 @@ impl Drop for Client {
         self.shared.shutdown.store(true, Ordering::Release);
         self.shared.waker.wake();
         if let Some(io) = self.io.take() {
-            if io.thread().id() == std::thread::current().id() {
+            if self.shared.is_inline() && self.shared.on_dispatch_thread() {
                 // Inline dispatch, freed from a callback: this thread is the I/O thread, which lent
                 // its state for the callbacks; stop it here. The thread ends as the callback returns.
+                // (Not `thread::current()`: it allocates a handle that the main thread keeps.)
                 if let Some(state) = self.shared.lent_io.lock().take() {
                     state.stop();
                 }

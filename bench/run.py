@@ -94,10 +94,10 @@ class ClientFailed(Exception):
     pass
 
 
-def run_client(argv, timeout):
+def run_client(argv, timeout, env=None):
     """Runs one client process; returns its JSON line plus its rusage (cpu, peak RSS)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
@@ -125,6 +125,10 @@ CLIENTS = {
     "libsio": lambda: [os.path.join(OUT, "sio_bench")],
     "JS": lambda: ["node", os.path.join(BENCH, "js_bench.js")],
 }
+
+# The scenarios libsio also runs with inline dispatch (callbacks on its I/O thread), reported
+# as the client "libsio-inline".
+INLINE = ("s2c", "ack")
 
 
 def scenarios(cfg, url):
@@ -159,6 +163,11 @@ def run_all(cfg):
                     results.setdefault((client, key), []).append(result)
                     print(f"run {run + 1}/{cfg['runs']} {key:8} {client:7} {summary(result)}",
                           flush=True)
+                if key in INLINE:
+                    env = dict(os.environ, SIO_BENCH_DISPATCH="inline")
+                    result = run_client(CLIENTS["libsio"]() + args, cfg["timeout"], env)
+                    results.setdefault(("libsio-inline", key), []).append(result)
+                    print(f"run {run + 1}/{cfg['runs']} {key:8} inline  {summary(result)}", flush=True)
             if not cfg["only"] or "call" in cfg["only"]:
                 call = run_client(CLIENTS["libsio"]() + ["call", server.url, str(cfg["ack"])],
                                   cfg["timeout"])
@@ -199,6 +208,11 @@ def rows(cfg, results):
             except TypeError:
                 values.append(None)
         return values
+    def inline(f):  # a libsio-inline figure, in the libsio column; None where not run
+        try:
+            return [f(), None]
+        except TypeError:
+            return [None, None]
     out = []
     for key, title in (("c2s", f"client → server, {cfg['c2s']:,} events (WebSocket)"),
                        ("s2c", f"server → client, {cfg['s2c']:,} events (WebSocket)"),
@@ -221,6 +235,17 @@ def rows(cfg, results):
         ("ack round trip with the blocking sio_call (libsio only): p50", "µs",
          *both(lambda c: m(c, "call", "p50_us"))),
         ("… p99", "µs", *both(lambda c: m(c, "call", "p99_us"))),
+        ("ack round trip with inline dispatch (libsio only, SIO_DISPATCH_INLINE): p50", "µs",
+         *inline(lambda: m("libsio-inline", "ack", "p50_us"))),
+        ("… p99", "µs", *inline(lambda: m("libsio-inline", "ack", "p99_us"))),
+        ("server → client with inline dispatch (libsio only): wall time", "s",
+         *inline(lambda: m("libsio-inline", "s2c", "wall_s"))),
+        ("… client CPU per message (whole process, wait4)", "µs",
+         *inline(lambda: per_msg("libsio-inline", "s2c", "proc_cpu_s", cfg["s2c"]))),
+        ("… client CPU per message (measured phase only)", "µs",
+         *inline(lambda: per_msg("libsio-inline", "s2c", "cpu_s", cfg["s2c"]))),
+        ("… client context switches per message (whole process: thread wake-ups)", "",
+         *inline(lambda: m("libsio-inline", "s2c", "proc_csw") / cfg["s2c"])),
         (f"binary: {cfg['binary_bytes'] // 1024} KiB echoed {cfg['binary']} times (higher is better)",
          "MB/s", *both(lambda c: m(c, "binary", "mb_per_s"))),
         ("peak RSS, one idle connected client", "MB",
@@ -268,10 +293,15 @@ def targets(cfg, results, raw50):
             us = lib * 1e6 / cfg[key]
             checks.append((f"{key}: client CPU ≤ {limit} µs/msg and ≥ 5× less than JS",
                            f"{us:.2f} µs/msg, {js / lib:.1f}× less", us <= limit and js / lib >= 5))
-    ack50 = m("libsio", "ack", "p50_us")
-    if ack50 is not None and raw50:
-        checks.append(("ack p50 within 15% of the raw WebSocket echo p50",
-                       f"{ack50 / raw50:.2f}× the raw echo", ack50 / raw50 <= 1.15))
+    lib = m("libsio-inline", "s2c", "proc_cpu_s")
+    if lib is not None:
+        us = lib * 1e6 / cfg["s2c"]
+        checks.append(("s2c with inline dispatch: client CPU ≤ 1.5 µs/msg", f"{us:.2f} µs/msg", us <= 1.5))
+    for client, how in (("libsio", ""), ("libsio-inline", " with inline dispatch")):
+        ack50 = m(client, "ack", "p50_us")
+        if ack50 is not None and raw50:
+            checks.append((f"ack p50{how} within 15% of the raw WebSocket echo p50",
+                           f"{ack50 / raw50:.2f}× the raw echo", ack50 / raw50 <= 1.15))
     idle, many = m("libsio", "idle", "peak_rss_kb"), m("libsio", "many", "peak_rss_kb")
     if idle is not None:
         checks.append(("peak RSS ≤ 4 MB for one connected client", f"{idle / 1024:.2f} MB",
@@ -369,6 +399,8 @@ def main():
         "callback; libsio's callbacks run on its dispatch thread.",
         "- sio_call: the same round trips with libsio's blocking call on the main thread (the "
         "I/O thread hands the reply over directly, no dispatch thread); no JS equivalent.",
+        "- inline dispatch: the s2c and ack scenarios with `SIO_DISPATCH_INLINE` "
+        "(SIO_BENCH_DISPATCH=inline): libsio's callbacks run on its I/O thread, no hand-off.",
         "- binary: sequential emit-with-ack of one buffer that the server's ack sends back; "
         "MB/s = MiB echoed / wall time.",
         "- peak RSS = VmHWM of the client process at the end of the phase (ru_maxrss would count "

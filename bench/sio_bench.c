@@ -10,6 +10,9 @@
  *   sio_bench many   URL CLIENTS
  *   sio_bench fanout URL CLIENTS ROUNDS
  *
+ * With SIO_BENCH_DISPATCH=inline in the environment the clients run their callbacks on their
+ * I/O thread (SIO_DISPATCH_INLINE) instead of a dispatch thread.
+ *
  * Prints one JSON line: {"wall_s", "cpu_s" (user+sys of the measured phase, all threads),
  * "count", "peak_rss_kb" (VmHWM at the end of the phase), and per scenario "p50_us"/"p99_us" (ack, fanout), "mb_per_s" (binary)}.
  * Exits 1 on any error (a failed call, connect_error, an unexpected disconnect, a wrong reply,
@@ -124,6 +127,12 @@ static sio_client *open_client(const char *url, int transport, const char *room,
     sio_options *opts = sio_options_new();
     check(sio_options_set_transport(opts, transport), "set_transport");
     check(sio_options_set_reconnection(opts, 0), "set_reconnection");
+    const char *dispatch = getenv("SIO_BENCH_DISPATCH");
+    if (dispatch && strcmp(dispatch, "inline") == 0) {
+        check(sio_options_set_dispatch(opts, SIO_DISPATCH_INLINE), "set_dispatch");
+    } else if (dispatch && *dispatch) {
+        fail("unknown SIO_BENCH_DISPATCH %s", dispatch);
+    }
     if (room) check(sio_options_add_query(opts, "room", room), "add_query");
     sio_client *client;
     check(sio_connect(url, opts, &client), "sio_connect");
@@ -245,7 +254,7 @@ static int c2s(int argc, char **argv) {
     return 0;
 }
 
-static long received; /* written by the one dispatch thread only */
+static long received; /* written by the one thread running the callbacks only */
 
 static void on_msg(void *ud, const sio_event *ev) {
     (void)ud, (void)ev;

@@ -22,6 +22,12 @@
  *     sio_dispatch, sio_dispatch_wait or sio_wait (one at a time, in order, even when several
  *     threads dispatch), and sio_client_fd is readable while some are pending. What this
  *     section says of the dispatch thread then holds for the thread running them.
+ *   Inline. With SIO_DISPATCH_INLINE a client has no dispatch thread either: its I/O thread
+ *     runs every callback itself, one at a time and in order, right after the frames and
+ *     timers that caused it; what this section says of the dispatch thread holds for it. That
+ *     saves the thread hand-offs of a round trip (lowest latency), but while a callback runs
+ *     the client does no I/O at all: a slow callback delays its heartbeat (the server may
+ *     drop the connection), its timers and every emit. For short callbacks only.
  *   Logging. The log callback (sio_options_set_log) is called on libsio's own threads, the
  *     I/O thread included: it must return quickly and call no libsio function.
  *   Any thread, any time: every function not named below. sio_client, sio_socket, sio_ack and
@@ -264,6 +270,14 @@ typedef enum sio_dispatch_mode {
    * them. `sio_client_fd` is readable while callbacks are pending, for the host's event loop.
    */
   SIO_DISPATCH_MANUAL = 1,
+  /**
+   * No dispatch thread: the client's I/O thread runs every callback itself, right after the
+   * frames and timers that caused them, so an ack round trip or an emit from a callback
+   * needs no thread hand-off (the lowest latency). The trade-off: while a callback runs, the
+   * client does no I/O at all (no reading, writing, heartbeat or timers), so a slow callback
+   * can make the server drop the connection (ping timeout). For short callbacks.
+   */
+  SIO_DISPATCH_INLINE = 2,
 } sio_dispatch_mode;
 
 /**
@@ -743,7 +757,11 @@ enum sio_result sio_of(const struct sio_client *client,
  * replies, connect, disconnect, connect_error, reconnect — runs inside `sio_dispatch`,
  * `sio_dispatch_wait` or `sio_wait`, on the thread that calls them, one at a time and in
  * arrival order; the network keeps going meanwhile on the client's I/O thread (heartbeats do not
- * wait for the host to dispatch, and what arrives is queued until it does).
+ * wait for the host to dispatch, and what arrives is queued until it does). With
+ * `SIO_DISPATCH_INLINE` they run on that I/O thread, one at a time and in order, and the
+ * client's I/O waits while one runs (see `SIO_DISPATCH_INLINE`). Everything else holds as with
+ * the dispatch thread: blocking calls inside a callback fail with `SIO_ERR_IN_CALLBACK`, and
+ * `sio_client_free` (also from a callback) returns after the last callback.
  *
  * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID` (not
  * a `sio_dispatch_mode` value).

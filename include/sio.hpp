@@ -500,7 +500,8 @@ class options {
     /// Retries a failed first connection as a lost one (reconnect handler, no connect_error).
     result<void> retry_initial_connect(bool enabled);
     /// Who runs the handlers: the client's dispatch thread (the default) or, with
-    /// SIO_DISPATCH_MANUAL, the host's thread inside client::dispatch / dispatch_wait / wait.
+    /// SIO_DISPATCH_MANUAL, the host's thread inside client::dispatch / dispatch_wait / wait, or
+    /// with SIO_DISPATCH_INLINE the client's I/O thread (see the header's Thread safety).
     result<void> dispatch(sio_dispatch_mode mode);
     /// Sends libsio's log lines up to `max_level` to `handler` (SIO_LOG_OFF or an empty handler:
     /// off, the default). It runs on libsio's threads, possibly on several at once, must return

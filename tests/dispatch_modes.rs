@@ -1,6 +1,7 @@
 //! Manual dispatch through the C ABI: every callback on the host's thread, the descriptor an
 //! event loop watches, the pull form, calls and frees from inside callbacks, several host
-//! threads dispatching at once.
+//! threads dispatching at once. Inline dispatch: every callback on the client's I/O thread,
+//! with the same guarantees.
 
 mod common;
 
@@ -30,6 +31,10 @@ struct Host {
     freed: AtomicBool,
     after_free: AtomicUsize,
     finalized: AtomicUsize,
+    /// Event callbacks take a while (to be caught running by a free from another thread).
+    slow: AtomicBool,
+    /// A slow event callback is running.
+    sleeping: AtomicBool,
 }
 
 impl Host {
@@ -119,6 +124,11 @@ unsafe extern "C" fn on_event(ud: *mut c_void, ev: *const sio_event) {
             unsafe { sio_client_free(c) };
             h.freed.store(true, Ordering::SeqCst);
         }
+        "tick" if h.slow.load(Ordering::SeqCst) => {
+            h.sleeping.store(true, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(2));
+            h.sleeping.store(false, Ordering::SeqCst);
+        }
         "emit_n_done" => {
             h.code("sio_client_close", unsafe { sio_client_close(c) });
         }
@@ -167,9 +177,13 @@ unsafe extern "C" fn on_ack(ud: *mut c_void, status: sio_result, reply: *const s
 }
 
 fn manual_client(url: &str) -> Client {
+    client_with(url, sio_dispatch_mode::SIO_DISPATCH_MANUAL)
+}
+
+fn client_with(url: &str, mode: sio_dispatch_mode) -> Client {
     let opts = sio_options_new();
     unsafe {
-        assert_eq!(sio_options_set_dispatch(opts, sio_dispatch_mode::SIO_DISPATCH_MANUAL as c_int), SIO_OK);
+        assert_eq!(sio_options_set_dispatch(opts, mode as c_int), SIO_OK);
         assert_eq!(sio_options_set_reconnection_delay(opts, 50, 100), SIO_OK);
     }
     let c = Client::connect_with(url, opts);
@@ -447,14 +461,15 @@ fn host_threads_dispatching_at_once_run_callbacks_one_at_a_time_in_order() {
 fn dispatch_calls_refuse_a_client_with_a_dispatch_thread() {
     let c = Client::connect("http://127.0.0.1:1");
     assert_eq!(unsafe { sio_client_fd(c.ptr) }, -1);
-    assert!(last_error().contains("dispatch thread"), "{}", last_error());
+    assert!(last_error().contains("no manual dispatch"), "{}", last_error());
     assert_eq!(unsafe { sio_dispatch(c.ptr, 0, null_mut()) }, SIO_ERR_INVALID);
     assert_eq!(unsafe { sio_dispatch_wait(c.ptr, 10) }, SIO_ERR_INVALID);
     assert_eq!(unsafe { sio_client_fd(null()) }, -1);
     assert_eq!(unsafe { sio_dispatch(null(), 0, null_mut()) }, SIO_ERR_NULL);
     assert_eq!(unsafe { sio_dispatch_wait(null(), 10) }, SIO_ERR_NULL);
     let opts = sio_options_new();
-    assert_eq!(unsafe { sio_options_set_dispatch(opts, 2) }, SIO_ERR_INVALID);
+    assert_eq!(unsafe { sio_options_set_dispatch(opts, 3) }, SIO_ERR_INVALID);
+    assert_eq!(unsafe { sio_options_set_dispatch(opts, -1) }, SIO_ERR_INVALID);
     assert_eq!(unsafe { sio_options_set_dispatch(null_mut(), 1) }, SIO_ERR_NULL);
     unsafe { sio_options_free(opts) };
 }
@@ -563,4 +578,222 @@ fn freeing_with_callbacks_pending_runs_none_but_completes_acks_once() {
         "{codes:?}"
     );
     assert_eq!(h.finalized.load(Ordering::SeqCst), 4);
+}
+
+fn inline_client(url: &str) -> Client {
+    client_with(url, sio_dispatch_mode::SIO_DISPATCH_INLINE)
+}
+
+/// The one thread every callback ran on: not `caller`'s, and the client's I/O thread.
+fn only_thread(h: &Host, caller: ThreadId) -> ThreadId {
+    let calls = h.calls.lock().unwrap();
+    let first = calls.first().expect("no callback ran").1;
+    assert_ne!(first, caller, "a callback ran on the caller's thread");
+    assert!(calls.iter().all(|(_, t)| *t == first), "callbacks ran on several threads");
+    first
+}
+
+unsafe extern "C" fn note_thread(ud: *mut c_void, _ev: *const sio_event) {
+    let names = unsafe { &*(ud as *const Mutex<Vec<String>>) };
+    names.lock().unwrap().push(std::thread::current().name().unwrap_or("?").to_owned());
+}
+
+#[test]
+fn inline_callbacks_run_one_at_a_time_on_the_io_thread() {
+    let server = TestServer::start(&[]);
+    let h = Arc::new(Host::default());
+    let c = inline_client(&server.url());
+    h.client.store(c.ptr, Ordering::SeqCst);
+    unsafe { sio_on_reconnect(c.ptr, Some(on_reconnect), h.ud(), None) };
+    let s = c.of(None, None);
+    h.attach(s);
+    let thread_names = Arc::new(Mutex::new(Vec::<String>::new()));
+    let names_ud = Arc::as_ptr(&thread_names) as *mut c_void;
+    unsafe { sio_on(s, cs("welcome").as_ptr(), Some(note_thread), names_ud, None) };
+    let admin = c.of(Some("/admin"), None);
+    h.attach(admin);
+    unsafe {
+        sio_socket_connect(s);
+        sio_socket_connect(admin);
+        // The ack callback asks the server to drop the transport: a reconnection follows.
+        let r = sio_emit_with_ack(
+            s,
+            cs("echo").as_ptr(),
+            cs("[1]").as_ptr(),
+            null(),
+            0,
+            -1,
+            Some(on_ack),
+            h.ud(),
+        );
+        assert_eq!(r, SIO_OK);
+    }
+    let deadline = Instant::now() + T;
+    while h.count("connect:/") < 2 {
+        assert!(Instant::now() < deadline, "no reconnection: {:#?}", h.names());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // The server's question: the handler calls the API from the I/O thread.
+    emit(s, "ask", r#"["q"]"#);
+    server.expect(T, |r| r["type"] == "ask_reply" && r["args"] == serde_json::json!(["a"]));
+    server.expect(T, |r| r["type"] == "event" && r["event"] == "from_callback");
+    assert_eq!(c.wait(10_000), SIO_OK, "{}", last_error());
+
+    let names = h.names();
+    for expected in [
+        "connect:/",
+        "connect_error:/admin:not authorized",
+        "event:echo:[1]",
+        "ack:SIO_OK:[1]",
+        "disconnect:/:transport close",
+        "reconnect:SIO_RECONNECT_ATTEMPT:1",
+        "reconnect:SIO_RECONNECT_SUCCESS:1",
+        "event:question",
+        "disconnect:/:io client disconnect",
+    ] {
+        assert!(names.iter().any(|n| n.starts_with(expected)), "no {expected} in {names:#?}");
+    }
+    only_thread(&h, std::thread::current().id());
+    let thread_names = thread_names.lock().unwrap().clone();
+    assert_eq!(thread_names, vec!["sio-io".to_owned(); 2], "the welcome handler ran off the I/O thread");
+    assert_eq!(h.overlaps.load(Ordering::SeqCst), 0);
+    // As on a dispatch thread: what would block refuses, the rest works.
+    assert_eq!(
+        *h.codes.lock().unwrap(),
+        vec![
+            ("sio_emit", SIO_OK), // the ack callback's
+            ("sio_dispatch", SIO_ERR_INVALID),
+            ("sio_dispatch_wait", SIO_ERR_INVALID),
+            ("sio_wait", SIO_ERR_IN_CALLBACK),
+            ("sio_call", SIO_ERR_IN_CALLBACK),
+            ("sio_client_fd", SIO_ERR_INVALID),
+            ("sio_emit", SIO_OK),
+            ("sio_ack_send", SIO_OK),
+            ("sio_socket_disconnect", SIO_OK),
+        ]
+    );
+}
+
+/// Emits `ping` with an ack whose callback emits the next one, `n` round trips in all.
+struct PingPong {
+    socket: AtomicPtr<sio_socket>,
+    left: AtomicUsize,
+    threads: Mutex<Vec<ThreadId>>,
+    /// Replies that were not `[7]` with SIO_OK.
+    wrong: AtomicUsize,
+    done: (Mutex<bool>, std::sync::Condvar),
+}
+
+unsafe extern "C" fn pong(ud: *mut c_void, status: sio_result, reply: *const sio_event) {
+    let p = unsafe { &*(ud as *const PingPong) };
+    p.threads.lock().unwrap().push(std::thread::current().id());
+    if status != SIO_OK || text(unsafe { sio_event_args(reply) }) != "[7]" {
+        p.wrong.fetch_add(1, Ordering::SeqCst);
+    }
+    if p.left.fetch_sub(1, Ordering::SeqCst) > 1 {
+        unsafe { ping(p) };
+    } else {
+        *p.done.0.lock().unwrap() = true;
+        p.done.1.notify_all();
+    }
+}
+
+unsafe fn ping(p: &PingPong) {
+    let s = p.socket.load(Ordering::SeqCst);
+    let ud = p as *const PingPong as *mut c_void;
+    let r = unsafe {
+        sio_emit_with_ack(s, cs("ack").as_ptr(), cs("[7]").as_ptr(), null(), 0, 5000, Some(pong), ud)
+    };
+    if r != SIO_OK {
+        p.wrong.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn inline_ack_round_trips_chain_from_the_ack_callbacks() {
+    let server = TestServer::start(&[]);
+    let h = Arc::new(Host::default());
+    let c = inline_client(&server.url());
+    let s = join(&c, &h);
+    let p = PingPong {
+        socket: AtomicPtr::new(s),
+        left: AtomicUsize::new(200),
+        threads: Mutex::new(Vec::new()),
+        wrong: AtomicUsize::new(0),
+        done: (Mutex::new(false), std::sync::Condvar::new()),
+    };
+    unsafe { ping(&p) };
+    let (done, _) = p.done.1.wait_timeout_while(p.done.0.lock().unwrap(), T, |d| !*d).unwrap();
+    assert!(*done, "{} round trips left", p.left.load(Ordering::SeqCst));
+    let threads = p.threads.lock().unwrap();
+    assert_eq!(threads.len(), 200);
+    assert_eq!(p.wrong.load(Ordering::SeqCst), 0);
+    let io = only_thread(&h, std::thread::current().id());
+    assert!(threads.iter().all(|t| *t == io), "ack callbacks and events ran on different threads");
+    assert_eq!(server.records().iter().filter(|r| r["type"] == "event" && r["event"] == "ack").count(), 200);
+}
+
+#[test]
+fn freeing_the_client_from_an_inline_callback() {
+    let server = TestServer::start(&[]);
+    let h = Arc::new(Host::default());
+    let c = inline_client(&server.url());
+    let s = join(&c, &h);
+    let ptr = c.ptr;
+    std::mem::forget(c); // freed by the `stop` handler
+    h.client.store(ptr, Ordering::SeqCst);
+    unsafe {
+        // Never answered by the server: completed by the free, once.
+        let r =
+            sio_emit_with_ack(s, cs("unanswered").as_ptr(), null(), null(), 0, -1, Some(count_ack), h.ud());
+        assert_eq!(r, SIO_OK);
+    }
+    // `stop`, then twenty ticks that must not run.
+    emit(s, "broadcast", r#"["stop"]"#);
+    emit(s, "emit_n", r#"[20, "tick"]"#);
+    let deadline = Instant::now() + T;
+    while !h.freed.load(Ordering::SeqCst) {
+        assert!(Instant::now() < deadline, "stop never came: {:?}", h.names());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // The ack callback ran inside the free; the handlers' user data were finalized by then.
+    assert_eq!(*h.codes.lock().unwrap(), vec![("ack", SIO_ERR_CLOSED)]);
+    server.expect(T, |r| r["type"] == "disconnect");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(h.after_free.load(Ordering::SeqCst), 0, "callbacks ran after the free: {:?}", h.names());
+    assert_eq!(h.count("event:tick"), 0, "{:?}", h.names());
+    assert_eq!(h.finalized.load(Ordering::SeqCst), 4, "every handler's user data, once");
+    assert_eq!(h.codes.lock().unwrap().len(), 1, "an ack callback ran twice");
+}
+
+#[test]
+fn freeing_an_inline_client_from_another_thread_waits_for_the_running_callback() {
+    let server = TestServer::start(&[]);
+    let h = Arc::new(Host::default());
+    h.slow.store(true, Ordering::SeqCst);
+    let c = inline_client(&server.url());
+    let s = join(&c, &h);
+    unsafe {
+        let r =
+            sio_emit_with_ack(s, cs("unanswered").as_ptr(), null(), null(), 0, -1, Some(count_ack), h.ud());
+        assert_eq!(r, SIO_OK);
+    }
+    emit(s, "emit_n", r#"[1000, "tick"]"#);
+    let deadline = Instant::now() + T;
+    while h.count("event:tick") < 20 {
+        assert!(Instant::now() < deadline, "ticks never came: {:?}", h.names());
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    c.free();
+    assert!(!h.sleeping.load(Ordering::SeqCst), "the free returned while a callback ran");
+    h.freed.store(true, Ordering::SeqCst);
+    let ran = h.count("event:tick");
+    assert!(ran < 1000, "the free waited for every event");
+    assert_eq!(*h.codes.lock().unwrap(), vec![("ack", SIO_ERR_CLOSED)]);
+    assert_eq!(h.finalized.load(Ordering::SeqCst), 4);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(h.after_free.load(Ordering::SeqCst), 0);
+    assert_eq!(h.count("event:tick"), ran);
+    assert_eq!(h.overlaps.load(Ordering::SeqCst), 0);
+    only_thread(&h, std::thread::current().id());
 }

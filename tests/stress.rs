@@ -6,7 +6,8 @@
 //!
 //! The program is compiled here against the test's own libsio (`cc`), unless `$SIO_STRESS`
 //! names a build (scripts/check-stress.sh passes ThreadSanitizer and ASan+UBSan builds);
-//! `$SIO_STRESS_RUNNER` runs it under a tool (valgrind) and shrinks the workload.
+//! `$SIO_STRESS_RUNNER` runs it under a tool (valgrind) and shrinks the workload. Each scenario
+//! runs with a dispatch thread and with inline dispatch (callbacks on the I/O thread).
 
 mod common;
 
@@ -65,8 +66,9 @@ struct Report {
     stats: HashMap<String, i64>,
 }
 
-/// Runs `stress URL scenario count`, which must exit 0 within `limit`.
-fn run(server: &TestServer, scenario: &str, count: u32) -> Report {
+/// Runs `stress URL scenario count` with `STRESS_DISPATCH=dispatch` (`""`: a dispatch thread,
+/// `"inline"`), which must exit 0 within `limit`.
+fn run(server: &TestServer, scenario: &str, count: u32, dispatch: &str) -> Report {
     let runner = std::env::var("SIO_STRESS_RUNNER").unwrap_or_default();
     let mut words = runner.split_whitespace();
     let mut cmd = match words.next() {
@@ -81,6 +83,7 @@ fn run(server: &TestServer, scenario: &str, count: u32) -> Report {
     let mut child = cmd
         .args([server.url(), scenario.to_owned(), count.to_string()])
         .env("STRESS_TIMEOUT", limit.as_secs().to_string())
+        .env("STRESS_DISPATCH", dispatch)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -148,9 +151,18 @@ fn events(server: &TestServer, name: &str) -> Vec<Value> {
 
 #[test]
 fn eight_threads_emit_while_another_disconnects_reconnects_and_frees() {
+    emitters("");
+}
+
+#[test]
+fn eight_threads_emit_while_another_disconnects_reconnects_and_frees_inline() {
+    emitters("inline");
+}
+
+fn emitters(dispatch: &str) {
     let server = TestServer::start(&[]);
     let per_thread = if under_runner() { 40 } else { 200 };
-    let report = run(&server, "emitters", per_thread);
+    let report = run(&server, "emitters", per_thread, dispatch);
 
     // Per thread, what arrived is in the order it was emitted, once each (emits in flight when
     // a connection breaks may be lost; nothing is duplicated or reordered).
@@ -185,9 +197,18 @@ fn eight_threads_emit_while_another_disconnects_reconnects_and_frees() {
 
 #[test]
 fn callbacks_emit_ack_later_replace_handlers_disconnect_and_free_the_client() {
+    callbacks("");
+}
+
+#[test]
+fn callbacks_emit_ack_later_replace_handlers_disconnect_and_free_the_client_inline() {
+    callbacks("inline");
+}
+
+fn callbacks(dispatch: &str) {
     let server = TestServer::start(&[]);
     let rounds = if under_runner() { 4 } else { 8 };
-    let report = run(&server, "callbacks", rounds);
+    let report = run(&server, "callbacks", rounds, dispatch);
 
     // Each round's steps arrived in order, once each.
     let mut steps: BTreeMap<i64, Vec<i64>> = BTreeMap::new();

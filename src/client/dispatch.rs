@@ -1,5 +1,6 @@
 //! Running the user's callbacks, one at a time, in arrival order: on the client's dispatch
-//! thread, or (manual dispatch) on the host's threads through a [`Dispatcher`].
+//! thread, (manual dispatch) on the host's threads through a [`Dispatcher`], or (inline
+//! dispatch) on the I/O thread.
 
 use std::os::fd::RawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -19,6 +20,17 @@ pub(crate) fn run(shared: Arc<Shared>) {
         while let Some(item) = shared.next_dispatch() {
             // A panicking Rust handler must not take the thread (and every later callback) down.
             let _ = catch_unwind(AssertUnwindSafe(|| call(&shared, item)));
+        }
+    })
+}
+
+/// Inline dispatch: runs the queued callbacks on the calling (I/O) thread, marked as running
+/// them, until the queue is empty or the client is being freed.
+pub(crate) fn run_queued(shared: &Shared) {
+    shared.dispatching(|| {
+        while !shared.shutdown.load(Ordering::Acquire) {
+            let Some(item) = shared.try_next_dispatch() else { break };
+            let _ = catch_unwind(AssertUnwindSafe(|| call(shared, item)));
         }
     })
 }
@@ -129,7 +141,7 @@ impl Dispatcher {
 }
 
 fn not_manual() -> Error {
-    Error::InvalidArgument("the client runs its callbacks on its dispatch thread (no manual dispatch)".into())
+    Error::InvalidArgument("the client runs its callbacks on its own threads (no manual dispatch)".into())
 }
 
 fn deadline(timeout: Option<Duration>) -> Option<Instant> {

@@ -95,72 +95,98 @@ impl Io {
         }
     }
 
-    pub fn run(mut self) {
-        while !self.shared.shutdown.load(Ordering::Acquire) {
-            self.process_commands();
-            let wanted = self.namespaces.iter().any(Namespace::is_active);
-            if !wanted {
-                self.reconnect_at = None;
-            }
-            if wanted && self.session.is_none() && self.reconnect_at.is_none_or(|t| t <= Instant::now()) {
-                self.open_session();
+    pub fn run(self) {
+        let shared = self.shared.clone();
+        // Boxed: inline dispatch lends it to `Shared::lent_io` while callbacks run.
+        let mut io = Box::new(self);
+        while !shared.shutdown.load(Ordering::Acquire) {
+            if !io.prepare() {
                 continue;
             }
-            if !wanted {
-                if let Some(s) = self.session.take() {
-                    sio_log!(self.shared, Info, "connection closed: no namespace is joined");
-                    s.conn.close();
+            let callbacks = !io.out.is_empty();
+            shared.dispatch(&mut io.out);
+            if callbacks && shared.is_inline() {
+                match run_callbacks(&shared, io) {
+                    // What they queued is taken on the next turn, before any sleep.
+                    Some(back) => io = back,
+                    None => return,
                 }
-            }
-            if let Some(s) = &mut self.session {
-                if let Err(e) = s.conn.flush() {
-                    self.lost = Some(reason(&e));
-                }
-            }
-            if let Some(why) = self.lost.take() {
-                self.lose(why);
                 continue;
             }
-            if self.session.is_none() && !wanted && self.last_request > self.settled {
-                self.settled = self.last_request;
-                self.out.push(Dispatch::Settled(self.settled));
-            }
-            self.shared.dispatch(&mut self.out);
-
-            let (fd, want_write) = match &self.session {
-                Some(s) => s.conn.poll_fd(),
-                None => (None, false),
-            };
-            let deadline = self.next_deadline();
-            let ready = match poll(fd, want_write, &self.shared.waker, deadline) {
-                Ok(r) => r,
-                Err(_) => {
-                    self.lose("transport error");
-                    continue;
-                }
-            };
-            if ready.woken {
-                self.shared.waker.reset();
-            }
-            // Polling reports arrive through the waker, WebSocket frames through the socket.
-            if ready.readable || ready.woken {
-                self.read_frames();
-            }
-            let now = Instant::now();
-            match self.session.as_mut().map(|s| s.heartbeat.poll(now)) {
-                Some(Beat::Dead) => {
-                    self.lost.get_or_insert("ping timeout");
-                }
-                Some(Beat::SendPing) => self.write("2".to_owned()),
-                Some(Beat::Idle) | None => {}
-            }
-            if self.reopen_v3 {
-                self.reopen_v3 = false;
-                self.reopen_as_v3();
-            }
-            self.expire_acks(now);
+            io.wait();
         }
-        self.stop();
+        io.stop();
+    }
+
+    /// The first half of a turn of the main loop: commands, opening and closing the session,
+    /// writing. False when the turn must start over (the session opened or was lost).
+    fn prepare(&mut self) -> bool {
+        self.process_commands();
+        let wanted = self.namespaces.iter().any(Namespace::is_active);
+        if !wanted {
+            self.reconnect_at = None;
+        }
+        if wanted && self.session.is_none() && self.reconnect_at.is_none_or(|t| t <= Instant::now()) {
+            self.open_session();
+            return false;
+        }
+        if !wanted {
+            if let Some(s) = self.session.take() {
+                sio_log!(self.shared, Info, "connection closed: no namespace is joined");
+                s.conn.close();
+            }
+        }
+        if let Some(s) = &mut self.session {
+            if let Err(e) = s.conn.flush() {
+                self.lost = Some(reason(&e));
+            }
+        }
+        if let Some(why) = self.lost.take() {
+            self.lose(why);
+            return false;
+        }
+        if self.session.is_none() && !wanted && self.last_request > self.settled {
+            self.settled = self.last_request;
+            self.out.push(Dispatch::Settled(self.settled));
+        }
+        true
+    }
+
+    /// The second half: sleeps until a frame, a command or a timer, and handles the frames and
+    /// timers.
+    fn wait(&mut self) {
+        let (fd, want_write) = match &self.session {
+            Some(s) => s.conn.poll_fd(),
+            None => (None, false),
+        };
+        let deadline = self.next_deadline();
+        let ready = match poll(fd, want_write, &self.shared.waker, deadline) {
+            Ok(r) => r,
+            Err(_) => {
+                self.lose("transport error");
+                return;
+            }
+        };
+        if ready.woken {
+            self.shared.waker.reset();
+        }
+        // Polling reports arrive through the waker, WebSocket frames through the socket.
+        if ready.readable || ready.woken {
+            self.read_frames();
+        }
+        let now = Instant::now();
+        match self.session.as_mut().map(|s| s.heartbeat.poll(now)) {
+            Some(Beat::Dead) => {
+                self.lost.get_or_insert("ping timeout");
+            }
+            Some(Beat::SendPing) => self.write("2".to_owned()),
+            Some(Beat::Idle) | None => {}
+        }
+        if self.reopen_v3 {
+            self.reopen_v3 = false;
+            self.reopen_as_v3();
+        }
+        self.expire_acks(now);
     }
 
     fn next_deadline(&self) -> Option<Instant> {
@@ -963,8 +989,9 @@ impl Io {
     }
 
     /// Freeing: close the socket, and give every ack still waiting `Closed` (the client's drop
-    /// runs the callbacks the dispatch thread did not).
-    fn stop(mut self) {
+    /// runs the callbacks the dispatch thread did not). On the I/O thread, or in the drop when an
+    /// inline callback frees the client.
+    pub fn stop(mut self) {
         if let Some(s) = self.session.take() {
             s.conn.close();
         }
@@ -988,6 +1015,14 @@ impl Io {
         }
         self.shared.dispatch(&mut self.out);
     }
+}
+
+/// Inline dispatch: runs the queued callbacks on this (the I/O) thread, its state lent to
+/// [`Shared::lent_io`] meanwhile; `None` if one of them freed the client, which stopped it.
+fn run_callbacks(shared: &Shared, io: Box<Io>) -> Option<Box<Io>> {
+    *shared.lent_io.lock() = Some(io);
+    super::dispatch::run_queued(shared);
+    shared.lent_io.lock().take()
 }
 
 /// Waits for the next frame of a connection being opened.

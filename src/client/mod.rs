@@ -1,6 +1,6 @@
 //! The runtime: a [`Client`] owns one Engine.IO session (over WebSocket) and the namespace
 //! [`Socket`]s multiplexed on it; an I/O thread does the networking and a dispatch thread runs
-//! the callbacks (`design.md` §2).
+//! the callbacks (`design.md` §2), unless the host or the I/O thread runs them ([`DispatchMode`]).
 
 mod auth;
 mod backoff;
@@ -68,7 +68,7 @@ pub struct Socket {
 
 impl Client {
     /// Creates a client for `url` (`http://` or `ws://`; its path names the default namespace)
-    /// and starts its threads (no dispatch thread with [`DispatchMode::Manual`]). Does not
+    /// and starts its threads (a dispatch thread only with [`DispatchMode::Thread`]). Does not
     /// connect yet.
     pub fn new(url: &str, options: Options) -> Result<Client, Error> {
         let endpoint = Endpoint::resolve(url, &options)?;
@@ -81,7 +81,7 @@ impl Client {
             .map_err(spawn_err)?;
         let mut client =
             Client { shared: shared.clone(), sockets: Mutex::new(Vec::new()), io: Some(io), dispatch: None };
-        if shared.options.dispatch == DispatchMode::Manual {
+        if shared.options.dispatch != DispatchMode::Thread {
             return Ok(client);
         }
         let dispatch = std::thread::Builder::new()
@@ -162,7 +162,16 @@ impl Drop for Client {
         self.shared.shutdown.store(true, Ordering::Release);
         self.shared.waker.wake();
         if let Some(io) = self.io.take() {
-            let _ = io.join();
+            if self.shared.is_inline() && self.shared.on_dispatch_thread() {
+                // Inline dispatch, freed from a callback: this thread is the I/O thread, which lent
+                // its state for the callbacks; stop it here. The thread ends as the callback returns.
+                // (Not `thread::current()`: it allocates a handle that the main thread keeps.)
+                if let Some(state) = self.shared.lent_io.lock().take() {
+                    state.stop();
+                }
+            } else {
+                let _ = io.join();
+            }
         }
         // Manual dispatch: a callback running on another host thread finishes first (as the
         // dispatch thread is joined below), unless this drop comes from inside a callback.

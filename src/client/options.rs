@@ -54,6 +54,10 @@ pub enum DispatchMode {
     /// The host, on its own threads: [`crate::Client::dispatch`] and
     /// [`crate::Client::dispatch_wait`]; [`crate::Client::dispatch_fd`] tells when to.
     Manual,
+    /// The client's I/O thread, right after each batch of frames and timers it handled: no
+    /// thread hand-off, so the lowest latency, but a slow callback delays the heartbeat and all
+    /// the I/O of the client.
+    Inline,
 }
 
 /// How to reach the server. `Default` gives the JS client's defaults.

@@ -9,6 +9,7 @@ use std::time::Instant;
 use parking_lot::{Condvar, Mutex};
 
 use super::auth::AuthRequest;
+use super::io::Io;
 use super::options::{DispatchMode, Endpoint, Options};
 use super::outbox::Emit;
 use super::signal::Signal;
@@ -165,6 +166,9 @@ pub(crate) struct Shared {
     /// Manual dispatch: held while a host thread takes and runs a callback, so that callbacks
     /// run one at a time and in order whichever threads dispatch.
     pub runner: Mutex<()>,
+    /// Inline dispatch: the I/O thread's state while that thread runs callbacks, so that a
+    /// callback freeing the client can stop it from there (the thread cannot join itself).
+    pub lent_io: Mutex<Option<Box<Io>>>,
 }
 
 /// A client whose callbacks run on this thread, in a chain through the stack frames that run
@@ -206,7 +210,7 @@ impl Shared {
             None => None,
         };
         let signal = match options.dispatch {
-            DispatchMode::Thread => None,
+            DispatchMode::Thread | DispatchMode::Inline => None,
             DispatchMode::Manual => Some(Signal::new().map_err(|e| Error::Io(e.to_string()))?),
         };
         Ok(Shared {
@@ -227,10 +231,12 @@ impl Shared {
             dispatch_ready: Condvar::new(),
             running: Mutex::new(VecDeque::new()),
             runner: Mutex::new(()),
+            lent_io: Mutex::new(None),
         })
     }
 
-    /// Queues a command for the I/O thread; wakes it only if the queue was empty.
+    /// Queues a command for the I/O thread; wakes it only if the queue was empty and the caller
+    /// is not that thread itself (an inline callback: the thread takes it after the callbacks).
     pub fn send(&self, cmd: Command) -> Result<(), Error> {
         if self.shutdown.load(Ordering::Acquire)
             || (self.closing.load(Ordering::Acquire) && !matches!(cmd, Command::Close { .. }))
@@ -242,7 +248,7 @@ impl Shared {
             q.push(cmd);
             q.len() == 1
         };
-        if was_empty {
+        if was_empty && !(self.is_inline() && self.on_dispatch_thread()) {
             self.waker.wake();
         }
         Ok(())
@@ -296,7 +302,7 @@ impl Shared {
     }
 
     /// Runs `f` with the calling thread marked as running this client's callbacks (the
-    /// dispatch thread, or a host thread in manual dispatch).
+    /// dispatch thread, a host thread in manual dispatch, or the I/O thread in inline dispatch).
     pub fn dispatching<R>(&self, f: impl FnOnce() -> R) -> R {
         let outer = DISPATCHING.with(Cell::get);
         let mark = Mark { shared: self, outer };
@@ -405,6 +411,10 @@ impl Shared {
 
     pub fn is_manual(&self) -> bool {
         self.options.dispatch == DispatchMode::Manual
+    }
+
+    pub fn is_inline(&self) -> bool {
+        self.options.dispatch == DispatchMode::Inline
     }
 
     /// Stops the dispatch thread after its current callback; closes the manual dispatch signal.

@@ -19,6 +19,12 @@ pub enum sio_dispatch_mode {
     /// `sio_dispatch`, `sio_dispatch_wait` or `sio_wait`, on whichever of its threads calls
     /// them. `sio_client_fd` is readable while callbacks are pending, for the host's event loop.
     SIO_DISPATCH_MANUAL = 1,
+    /// No dispatch thread: the client's I/O thread runs every callback itself, right after the
+    /// frames and timers that caused them, so an ack round trip or an emit from a callback
+    /// needs no thread hand-off (the lowest latency). The trade-off: while a callback runs, the
+    /// client does no I/O at all (no reading, writing, heartbeat or timers), so a slow callback
+    /// can make the server drop the connection (ping timeout). For short callbacks.
+    SIO_DISPATCH_INLINE = 2,
 }
 
 /// Chooses who runs the callbacks of the clients made with `opts` (a `sio_dispatch_mode` value;
@@ -26,7 +32,11 @@ pub enum sio_dispatch_mode {
 /// replies, connect, disconnect, connect_error, reconnect — runs inside `sio_dispatch`,
 /// `sio_dispatch_wait` or `sio_wait`, on the thread that calls them, one at a time and in
 /// arrival order; the network keeps going meanwhile on the client's I/O thread (heartbeats do not
-/// wait for the host to dispatch, and what arrives is queued until it does).
+/// wait for the host to dispatch, and what arrives is queued until it does). With
+/// `SIO_DISPATCH_INLINE` they run on that I/O thread, one at a time and in order, and the
+/// client's I/O waits while one runs (see `SIO_DISPATCH_INLINE`). Everything else holds as with
+/// the dispatch thread: blocking calls inside a callback fail with `SIO_ERR_IN_CALLBACK`, and
+/// `sio_client_free` (also from a callback) returns after the last callback.
 ///
 /// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID` (not
 /// a `sio_dispatch_mode` value).
@@ -38,6 +48,7 @@ pub unsafe extern "C" fn sio_options_set_dispatch(opts: *mut sio_options, mode: 
             o.dispatch = match mode {
                 0 => DispatchMode::Thread,
                 1 => DispatchMode::Manual,
+                2 => DispatchMode::Inline,
                 other => return Err(Failure::new(sio_result::SIO_ERR_INVALID, format!("{other} is not a sio_dispatch_mode"))),
             };
             Ok(())

@@ -18,6 +18,8 @@
  * callbacks run one at a time on the dispatch thread, none after sio_client_free returned,
  * blocking calls refuse inside callbacks, a sio_ack outlives its client, and
  * the whole run ends within STRESS_TIMEOUT seconds (default 120; SIGALRM ends it otherwise).
+ * With STRESS_DISPATCH=inline the clients run their callbacks on their I/O thread
+ * (SIO_DISPATCH_INLINE), which then is "the dispatch thread" of these checks.
  * stdout lists, for tests/stress.rs, the emits the server acknowledged ("acked T I") and
  * counts ("stat NAME N"). Failures go to stderr with exit status 1.
  *
@@ -197,6 +199,19 @@ static void stat_line(const char *name, long value) {
 #ifdef STRESS_INJECT_RACE
 static long injected_race; /* deliberately unsynchronised: TSan must report it */
 #endif
+
+/* The options of every client: fast reconnection, and the dispatch mode STRESS_DISPATCH names. */
+static sio_options *new_options(void) {
+    sio_options *opts = sio_options_new();
+    expect_rc(sio_options_set_reconnection_delay(opts, 10, 50), SIO_OK, "sio_options_set_reconnection_delay");
+    const char *dispatch = getenv("STRESS_DISPATCH");
+    if (dispatch && strcmp(dispatch, "inline") == 0) {
+        expect_rc(sio_options_set_dispatch(opts, SIO_DISPATCH_INLINE), SIO_OK, "sio_options_set_dispatch");
+    } else if (dispatch && *dispatch) {
+        fail("unknown STRESS_DISPATCH %s", dispatch);
+    }
+    return opts;
+}
 
 /* ==== scenario "emitters" ==================================================================== */
 
@@ -424,8 +439,7 @@ static void *e_controller(void *arg) {
 
 static void scenario_emitters(const char *url, long min_emits) {
     e_min_emits = min_emits;
-    sio_options *opts = sio_options_new();
-    expect_rc(sio_options_set_reconnection_delay(opts, 10, 50), SIO_OK, "sio_options_set_reconnection_delay");
+    sio_options *opts = new_options();
     expect_rc(sio_connect(url, opts, &e_client), SIO_OK, "sio_connect");
     sio_options_free(opts);
     expect_rc(sio_of(e_client, "/", NULL, &e_socket), SIO_OK, "sio_of");
@@ -740,8 +754,7 @@ static void scenario_callbacks(const char *url, int rounds) {
         pthread_cond_init(&r.freed_signal.changed, NULL);
         queue.stop = 0;
 
-        sio_options *opts = sio_options_new();
-        expect_rc(sio_options_set_reconnection_delay(opts, 10, 50), SIO_OK, "sio_options_set_reconnection_delay");
+        sio_options *opts = new_options();
         expect_rc(sio_connect(url, opts, &r.client), SIO_OK, "sio_connect");
         sio_options_free(opts);
         expect_rc(sio_of(r.client, "/", NULL, &r.socket), SIO_OK, "sio_of");

@@ -88,6 +88,7 @@ class Dispatch(enum.IntEnum):
     """``sio_dispatch_mode``: who runs a client's callbacks."""
     THREAD = 0
     MANUAL = 1
+    INLINE = 2
 
 
 class LogLevel(enum.IntEnum):

@@ -580,6 +580,12 @@ enum sio_result sio_options_set_ack_timeout(struct sio_options *opts, uint32_t t
  * while the namespace is connected are never refused (those the I/O thread must hold because
  * the connection dropped meanwhile are held and counted, even beyond the limit).
  *
+ * The same number bounds the events a namespace holds that the server sent before its CONNECT
+ * reply (delivered just before the connect handler; with connection state recovery, the
+ * events missed while away): a server that sends more ends the session with the disconnect
+ * reason `"receive buffer full"`, and the next session starts afresh (not recovered), so a
+ * hostile server cannot make the client buffer without bound.
+ *
  * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
  */
 enum sio_result sio_options_set_max_buffered(struct sio_options *opts, size_t packets);

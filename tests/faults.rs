@@ -554,6 +554,38 @@ fn too_many_attachments() {
     });
 }
 
+/// A server that floods a namespace with events before answering its CONNECT: the client
+/// holds at most `max_buffered` of them, then ends the session ("receive buffer full"); with
+/// no reconnection, the join fails with that reason and nothing is delivered.
+#[test]
+fn events_before_the_connect_reply_are_bounded() {
+    let server = FakeServer::start(|tcp, _| {
+        let Ok(mut ws) = tungstenite::accept(tcp) else { return };
+        if ws.send(Message::text(open_packet(25_000, 25_000))).is_err() {
+            return;
+        }
+        loop {
+            match ws.read() {
+                Ok(Message::Text(t)) if t.starts_with("40") => break,
+                Ok(_) => {}
+                Err(_) => return,
+            }
+        }
+        // Endless events for `/`, never a CONNECT reply: stops when the client goes away.
+        for i in 0.. {
+            if ws.send(Message::text(format!(r#"42["flood",{i}]"#))).is_err() {
+                return;
+            }
+        }
+    });
+    let (c, rec) = start(&server, Transport::WebSocket, |o| unsafe {
+        assert_eq!(sio_options_set_max_buffered(o, 50), sio_result::SIO_OK);
+    });
+    assert_eq!(connect_error(&rec), "receive buffer full");
+    assert_eq!(rec.count(|r| matches!(r, Rec::Event { .. } | Rec::Connect { .. })), 0, "nothing delivered");
+    free_promptly(c, "a flood before the connect reply");
+}
+
 /// Servers that accept the connection and never finish the handshake: the connect timeout
 /// ends the attempt (connect_error "timeout") and the client frees promptly.
 #[test]

@@ -966,7 +966,18 @@ impl Io {
         let event = Event::new(n.socket.clone(), &parts.name, parts.args_inner, buffers, ack);
         match n.status {
             Status::Connected => self.out.push(Dispatch::Event(event)),
-            Status::Connecting { .. } => n.receive_buffer.push(event),
+            Status::Connecting { .. } => {
+                let max = self.shared.options.max_buffered;
+                if max != 0 && n.receive_buffer.len() >= max {
+                    // A hostile server (or a recovery replay larger than the limit): hold no
+                    // more; the next session starts afresh instead of replaying the same again.
+                    n.receive_buffer.clear();
+                    n.forget_session();
+                    self.lost.get_or_insert("receive buffer full");
+                } else {
+                    n.receive_buffer.push(event);
+                }
+            }
             Status::Idle => {
                 sio_log!(self.shared, Debug, "event on {} dropped: not joined", n.socket.nsp)
             }

@@ -96,7 +96,9 @@ pub struct Options {
     /// (`None`: as long as the namespace stays connected).
     pub ack_timeout: Option<Duration>,
     /// How many emits a namespace holds while it is not connected (and, with `retries`, in its
-    /// FIFO until acked) before emits fail with [`Error::BufferFull`]; 0: no limit.
+    /// FIFO until acked) before emits fail with [`Error::BufferFull`]; also how many events from
+    /// the server it holds before its CONNECT reply (more end the session: `receive buffer
+    /// full`); 0: no limit.
     pub max_buffered: usize,
     /// With n > 0, every emit (but volatile ones) goes through a FIFO, one in flight at a time,
     /// and is sent again up to n times when no ack comes within the ack timeout (`protocol.md`

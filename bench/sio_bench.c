@@ -11,7 +11,8 @@
  *   sio_bench fanout URL CLIENTS ROUNDS
  *
  * With SIO_BENCH_DISPATCH=inline in the environment the clients run their callbacks on their
- * I/O thread (SIO_DISPATCH_INLINE) instead of a dispatch thread.
+ * I/O thread (SIO_DISPATCH_INLINE) instead of a dispatch thread; with SIO_BENCH_COALESCE_US=n
+ * their read-coalescing window is n µs instead of the default (sio_options_set_read_coalescing).
  *
  * Prints one JSON line: {"wall_s", "cpu_s" (user+sys of the measured phase, all threads),
  * "count", "peak_rss_kb" (VmHWM at the end of the phase), and per scenario "p50_us"/"p99_us" (ack, fanout), "mb_per_s" (binary)}.
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +134,10 @@ static sio_client *open_client(const char *url, int transport, const char *room,
         check(sio_options_set_dispatch(opts, SIO_DISPATCH_INLINE), "set_dispatch");
     } else if (dispatch && *dispatch) {
         fail("unknown SIO_BENCH_DISPATCH %s", dispatch);
+    }
+    const char *window = getenv("SIO_BENCH_COALESCE_US");
+    if (window && *window) {
+        check(sio_options_set_read_coalescing(opts, (uint32_t)strtoul(window, NULL, 10)), "set_read_coalescing");
     }
     if (room) check(sio_options_add_query(opts, "room", room), "add_query");
     sio_client *client;

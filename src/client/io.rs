@@ -7,6 +7,7 @@ use std::time::{Instant, SystemTime};
 
 use super::auth::AuthRequest;
 use super::backoff::Backoff;
+use super::coalesce::Coalescer;
 use super::event::AckRequest;
 use super::log::{excerpt, sio_log};
 use super::namespace::{Namespace, Status};
@@ -40,6 +41,8 @@ struct Session {
     sid: String,
     /// Socket.IO v4: the server connected `/` by itself (its `40` came before we asked).
     root_connected: bool,
+    /// When to read a WebSocket that streams (polling reads as the server answers).
+    coalescer: Coalescer,
 }
 
 pub(crate) struct Io {
@@ -159,8 +162,14 @@ impl Io {
             Some(s) => s.conn.poll_fd(),
             None => (None, false),
         };
-        let deadline = self.next_deadline();
-        let ready = match poll(fd, want_write, &self.shared.waker, deadline) {
+        // A coalesced stream leaves the socket to fill until the hold ends (unless a write
+        // waits for room in it); the waker still interrupts.
+        let hold = match &self.session {
+            Some(s) if !want_write => s.coalescer.hold_until(),
+            _ => None,
+        };
+        let deadline = [self.next_deadline(), hold].into_iter().flatten().min();
+        let ready = match poll(fd.filter(|_| hold.is_none()), want_write, &self.shared.waker, deadline) {
             Ok(r) => r,
             Err(_) => {
                 self.lose("transport error");
@@ -170,9 +179,16 @@ impl Io {
         if ready.woken {
             self.shared.waker.reset();
         }
+        let woke_at = Instant::now();
+        let hold_over = hold.is_some_and(|t| t <= woke_at);
         // Polling reports arrive through the waker, WebSocket frames through the socket.
-        if ready.readable || ready.woken {
-            self.read_frames();
+        if ready.readable || hold_over || (ready.woken && hold.is_none()) {
+            let messages = self.read_frames((woke_at, SystemTime::now()));
+            if let Some(s) = &mut self.session {
+                if ready.readable || hold_over {
+                    s.coalescer.read(woke_at, messages);
+                }
+            }
         }
         let now = Instant::now();
         match self.session.as_mut().map(|s| s.heartbeat.poll(now)) {
@@ -364,6 +380,7 @@ impl Io {
     fn send(&mut self, packet: Outgoing) {
         let Some(s) = &mut self.session else { return };
         sio_log!(self.shared, Trace, "send {}", excerpt(&packet.text, 200));
+        s.coalescer.wrote();
         let mut result = s.conn.write_text(packet.text);
         let prefix = s.rev == Revision::V3 && matches!(s.conn, Connection::WebSocket(_));
         for mut a in packet.attachments {
@@ -454,8 +471,15 @@ impl Io {
                 };
                 let (rev, sid) = (self.revision, hs.sid);
                 sio_log!(self.shared, Info, "connected over {}: session {sid}", transport_name(&conn, mode));
-                self.session =
-                    Some(Session { conn, heartbeat, binary: None, rev, sid, root_connected: false });
+                self.session = Some(Session {
+                    conn,
+                    heartbeat,
+                    binary: None,
+                    rev,
+                    sid,
+                    root_connected: false,
+                    coalescer: Coalescer::new(self.shared.options.read_coalescing),
+                });
                 for ns in 0..self.namespaces.len() {
                     if matches!(self.namespaces[ns].status, Status::Connecting { .. }) {
                         self.send_connect(ns);
@@ -463,7 +487,7 @@ impl Io {
                 }
                 // After the CONNECTs: a v2 server's `40` for `/` may have come with the OPEN.
                 for frame in early {
-                    self.on_frame(frame);
+                    self.on_frame(frame, (now, wall));
                 }
                 // That `40` without sid (auto mode) asks for a v3 session: nothing else will
                 // come on this one to wake the main loop.
@@ -731,31 +755,35 @@ impl Io {
         (self.rng >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn read_frames(&mut self) {
+    /// Reads and handles what has arrived (at `at`: one clock reading for them all); returns
+    /// how many frames.
+    fn read_frames(&mut self, at: (Instant, SystemTime)) -> usize {
+        let mut frames = 0;
         loop {
-            let Some(s) = &mut self.session else { return };
+            let Some(s) = &mut self.session else { return frames };
             match s.conn.read() {
-                Ok(Some(frame)) => self.on_frame(frame),
-                Ok(None) => return,
+                Ok(Some(frame)) => self.on_frame(frame, at),
+                Ok(None) => return frames,
                 Err(e) => {
                     self.lost.get_or_insert(reason(&e));
-                    return;
+                    return frames;
                 }
             }
+            frames += 1;
             if self.lost.is_some() {
-                return;
+                return frames;
             }
         }
     }
 
-    fn on_frame(&mut self, frame: Frame) {
+    fn on_frame(&mut self, frame: Frame, at: (Instant, SystemTime)) {
         match frame {
-            Frame::Text(text) => self.on_text(&text),
-            Frame::Binary(data) => self.on_binary(data.into()),
+            Frame::Text(text) => self.on_text(&text, at),
+            Frame::Binary(data) => self.on_binary(data.into(), at),
         }
     }
 
-    fn on_text(&mut self, text: &str) {
+    fn on_text(&mut self, text: &str, (now, wall): (Instant, SystemTime)) {
         sio_log!(self.shared, Trace, "recv {}", excerpt(text, 200));
         let Ok(packet) = engineio::packet::decode(text) else {
             sio_log!(self.shared, Warn, "bad Engine.IO packet: {}", excerpt(text, 200));
@@ -763,15 +791,15 @@ impl Io {
             return;
         };
         if let Some(s) = &mut self.session {
-            s.heartbeat.on_packet(Instant::now(), SystemTime::now());
+            s.heartbeat.on_packet(now, wall);
             if packet.ty == engineio::PacketType::Pong {
-                s.heartbeat.on_pong(Instant::now());
+                s.heartbeat.on_pong(now);
             }
         }
         match packet.ty {
             engineio::PacketType::Ping => {
                 if let Some(s) = &mut self.session {
-                    s.heartbeat.on_ping(Instant::now(), SystemTime::now());
+                    s.heartbeat.on_ping(now, wall);
                 }
                 self.write("3".to_owned());
             }
@@ -791,10 +819,10 @@ impl Io {
         }
     }
 
-    fn on_binary(&mut self, mut data: Vec<u8>) {
+    fn on_binary(&mut self, mut data: Vec<u8>, (now, wall): (Instant, SystemTime)) {
         let Some(s) = &mut self.session else { return };
         sio_log!(self.shared, Trace, "recv binary, {} bytes", data.len());
-        s.heartbeat.on_packet(Instant::now(), SystemTime::now());
+        s.heartbeat.on_packet(now, wall);
         if s.rev == Revision::V3 && matches!(s.conn, Connection::WebSocket(_)) {
             // Engine.IO v3 WebSocket binary frames start with the message type byte.
             if data.first() != Some(&4) {

@@ -4,6 +4,7 @@
 
 mod auth;
 mod backoff;
+mod coalesce;
 mod dispatch;
 mod event;
 mod handlers;

@@ -116,6 +116,10 @@ pub struct Options {
     /// Most binary attachments one packet from the server may announce (socket.io-parser's
     /// default is 10); more disconnects it with the reason `too many attachments`.
     pub max_attachments: usize,
+    /// While the server streams messages faster than a quarter of this apart, the I/O thread
+    /// reads them once per this window instead of once per message (see `coalesce.rs`); zero
+    /// reads every message as soon as it arrives. Never delays a reply to something sent.
+    pub read_coalescing: Duration,
 }
 
 /// The default [`Options::max_message_size`]: 16 MiB, tungstenite's own frame limit (and so what
@@ -124,6 +128,9 @@ const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
 
 /// The default [`Options::max_attachments`], socket.io-parser's (4.2.6+) default `maxAttachments`.
 const DEFAULT_MAX_ATTACHMENTS: usize = 10;
+
+/// The default [`Options::read_coalescing`].
+const DEFAULT_READ_COALESCING: Duration = Duration::from_micros(200);
 
 impl Default for Options {
     fn default() -> Options {
@@ -146,6 +153,7 @@ impl Default for Options {
             retries: 0,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_attachments: DEFAULT_MAX_ATTACHMENTS,
+            read_coalescing: DEFAULT_READ_COALESCING,
             tls: TlsOptions::default(),
             dispatch: DispatchMode::default(),
             log: Logger::default(),

@@ -138,15 +138,15 @@ pub fn poll(
     waker: &Waker,
     deadline: Option<Instant>,
 ) -> io::Result<Readiness> {
-    let timeout_ms = match deadline {
-        None => -1,
-        Some(d) => {
-            let left = d.saturating_duration_since(Instant::now());
-            // Round up so that a wake-up never comes before the deadline.
-            let ms = left.as_micros().div_ceil(1000);
-            i32::try_from(ms).unwrap_or(i32::MAX)
+    // To the nanosecond (read coalescing waits a fraction of a millisecond): a wake-up never
+    // comes before the deadline.
+    let timeout = deadline.map(|d| {
+        let left = d.saturating_duration_since(Instant::now());
+        libc::timespec {
+            tv_sec: libc::time_t::try_from(left.as_secs()).unwrap_or(libc::time_t::MAX),
+            tv_nsec: libc::c_long::from(left.subsec_nanos() as i32),
         }
-    };
+    });
     let mut fds = [
         libc::pollfd { fd: waker.fd(), events: libc::POLLIN, revents: 0 },
         libc::pollfd {
@@ -155,9 +155,11 @@ pub fn poll(
             revents: 0,
         },
     ];
-    // SAFETY: `fds` is a valid array of two pollfd for the duration of the call; a negative fd
-    // is ignored by poll(2).
-    let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout_ms) };
+    let timeout_ptr = timeout.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: `fds` is a valid array of two pollfd and `timeout_ptr` null or a valid timespec
+    // for the duration of the call; a negative fd is ignored by ppoll(2); a null sigmask leaves
+    // the signal mask alone.
+    let n = unsafe { libc::ppoll(fds.as_mut_ptr(), 2, timeout_ptr, std::ptr::null()) };
     if n < 0 {
         let err = io::Error::last_os_error();
         if err.kind() == io::ErrorKind::Interrupted {

@@ -258,6 +258,20 @@ function onConnection(nsp, s) {
         s.emit("emit_n_done", count);
         break;
       }
+      case "trickle": {
+        // [count, name, interval_ms]: emits `name` {i, t} every interval_ms (t: the server's
+        // wall clock in µs since the epoch, to measure delivery latency), then `trickle_done`.
+        const [count, name, interval] = args;
+        let i = 0;
+        const timer = setInterval(() => {
+          s.emit(name, { i, t: Math.round((performance.timeOrigin + performance.now()) * 1000) });
+          if (++i === count) {
+            clearInterval(timer);
+            s.emit("trickle_done", count);
+          }
+        }, interval);
+        break;
+      }
       case "binary": {
         // Args with {"_binary": base64} objects: sent back as an event "binary" with Buffers
         // in their place (and as the ack, if one was asked for).

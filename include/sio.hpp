@@ -94,6 +94,10 @@ inline constexpr std::chrono::milliseconds client_default{-1};
 /// For client::wait: no limit.
 inline constexpr std::chrono::milliseconds forever{-1};
 
+/// The loaded library's version, e.g. "0.1.0" (sio_version): the SIO_VERSION_* macros of sio.h
+/// when the header and the library come from the same release.
+inline std::string_view version() noexcept { return sio_version(); }
+
 // ---------------------------------------------------------------------------------------------
 // Errors
 
@@ -497,6 +501,16 @@ class options {
     /// At-least-once delivery: every emit goes through a FIFO queue and is sent again when its
     /// ack does not come within the ack timeout, up to `retries` more times (0: off).
     result<void> retries(std::uint32_t retries);
+    /// The largest message taken from the server (default 16 MiB; 0 is SIO_ERR_INVALID): a
+    /// server that sends more is disconnected with the reason "message too large".
+    result<void> max_message_size(std::size_t bytes);
+    /// How many binary attachments one packet from the server may announce (default 10): a
+    /// server that announces more is disconnected with the reason "too many attachments".
+    result<void> max_attachments(std::size_t n);
+    /// While the server streams, the I/O thread reads once per `window` instead of once per
+    /// message, for at most `window` of added latency (default 200us; 0us: off; above 100ms,
+    /// or negative: SIO_ERR_INVALID). WebSocket only.
+    result<void> read_coalescing(std::chrono::microseconds window);
     /// Retries a failed first connection as a lost one (reconnect handler, no connect_error).
     result<void> retry_initial_connect(bool enabled);
     /// Who runs the handlers: the client's dispatch thread (the default) or, with
@@ -970,6 +984,22 @@ inline result<void> options::max_buffered(std::size_t packets) {
 
 inline result<void> options::retries(std::uint32_t retries) {
     return detail::check(sio_options_set_retries(p_, retries));
+}
+
+inline result<void> options::max_message_size(std::size_t bytes) {
+    return detail::check(sio_options_set_max_message_size(p_, bytes));
+}
+
+inline result<void> options::max_attachments(std::size_t n) {
+    return detail::check(sio_options_set_max_attachments(p_, n));
+}
+
+inline result<void> options::read_coalescing(std::chrono::microseconds window) {
+    if (window.count() < 0) return error(SIO_ERR_INVALID, "read coalescing window is negative");
+    // Beyond uint32 is beyond the library's limit too: it refuses it with its own message.
+    constexpr std::uint32_t top = std::numeric_limits<std::uint32_t>::max();
+    const std::uint32_t us = window.count() > top ? top : static_cast<std::uint32_t>(window.count());
+    return detail::check(sio_options_set_read_coalescing(p_, us));
 }
 
 inline result<void> options::retry_initial_connect(bool enabled) {

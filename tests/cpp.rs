@@ -403,3 +403,23 @@ fn a_failed_first_connection_is_retried_when_asked() {
         run_url(build, "initial", &format!("http://127.0.0.1:{port}"));
     }
 }
+
+#[test]
+fn receive_limits_and_read_coalescing_options() {
+    for build in BUILDS {
+        let server = TestServer::start(&[]);
+        let sids = sids(&run(build, "limits", &server));
+        for (key, sent) in [("small", ["emit_n", "echo", "echo"]), ("widest", ["emit_n", "binary", "binary"])]
+        {
+            let sid = &sids[key];
+            expect_disconnect(&server, sid); // dropped by the client on the reply past its limit
+            let events: Vec<Value> = server
+                .records()
+                .into_iter()
+                .filter(|r| r["type"] == "event" && r["sid"] == sid.as_str())
+                .map(|r| r["event"].clone())
+                .collect();
+            assert_eq!(events, sent, "what the {key} client sent");
+        }
+    }
+}

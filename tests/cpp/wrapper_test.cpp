@@ -136,8 +136,11 @@ bool eventually(const std::function<bool()>& done) {
 
 // ---------------------------------------------------------------------------------------------
 
-/// Namespaces: the default one, /a, /admin with auth, and /admin refused without it.
+/// The library's version; namespaces: the default one, /a, /admin with auth, and /admin
+/// refused without it.
 void connect_case(const std::string& url) {
+    CHECK_EQ(str(sio::version()), std::to_string(SIO_VERSION_MAJOR) + "." + std::to_string(SIO_VERSION_MINOR) + "." +
+                                      std::to_string(SIO_VERSION_PATCH));
     mailbox box;  // declared before the clients: it outlives their handlers
     auto client = sio::client::connect(url).value();
     sio::socket root = client.of().value();
@@ -725,6 +728,81 @@ void delivery_case(const std::string& url) {
     CHECK_EQ(outcome(second.wait(T)), "ok");
 }
 
+/// The receive limits and read coalescing: refused and accepted values; then two clients, one
+/// with coalescing off and a small message size, one with the widest window and one attachment
+/// allowed, take a stream of events in order, until the server sends past their limit.
+void limits_case(const std::string& url) {
+    const std::string invalid = sio_result_str(SIO_ERR_INVALID);
+    sio::options checked;
+    auto zero = checked.max_message_size(0);
+    CHECK_EQ(outcome(zero), invalid);
+    CHECK_EQ(zero.error().message(), "the maximum message size must be above 0");
+    auto wide = checked.read_coalescing(100001us);
+    CHECK_EQ(outcome(wide), invalid);
+    CHECK_EQ(wide.error().message(), "the read-coalescing window is at most 100000 µs");
+    CHECK_EQ(outcome(checked.read_coalescing(std::chrono::hours(2))), invalid);  // beyond uint32 µs
+    auto negative = checked.read_coalescing(-1us);
+    CHECK_EQ(outcome(negative), invalid);
+    CHECK_EQ(negative.error().message(), "read coalescing window is negative");
+    for (auto r : {checked.max_message_size(1), checked.max_attachments(0), checked.max_attachments(SIZE_MAX),
+                   checked.read_coalescing(0us), checked.read_coalescing(100ms)}) {
+        CHECK_EQ(outcome(r), "ok");
+    }
+
+    mailbox box;
+    sio::options small;
+    small.read_coalescing(0us).value();
+    small.max_message_size(1024).value();
+    sio::options widest;
+    widest.read_coalescing(100ms).value();
+    widest.max_attachments(1).value();
+    std::vector<sio::client> clients;
+    std::vector<sio::socket> sockets;
+    for (auto [tag, opts] : {std::pair{"small", &small}, std::pair{"widest", &widest}}) {
+        opts->transport(SIO_TRANSPORT_WEBSOCKET).value();  // coalescing is WebSocket's
+        opts->reconnection(false).value();
+        clients.push_back(sio::client::connect(url, *opts).value());
+        sio::socket io = clients.back().of().value();
+        const std::string t = tag;
+        io.on_connect([&box, t](sio::socket, std::string_view sid) { box.put(t + " connect", str(sid)); }).value();
+        io.on_any([&box, t](sio::event_view ev) {
+              box.put(t + " " + str(ev.name()), str(ev.args()) + " " + std::to_string(ev.buffer_count()));
+          }).value();
+        io.on_disconnect([&box, t](sio::socket, std::string_view reason) { box.put(t + " disconnect", str(reason)); })
+            .value();
+        io.connect().value();
+        std::printf("sid %s %s\n", tag, box.wait(t + " connect").c_str());
+        io.emit("emit_n", R"([20,"tick"])").value();
+        sockets.push_back(io);
+    }
+    for (std::string tag : {"small", "widest"}) {
+        CHECK_EQ(box.wait(tag + " emit_n_done"), "[20] 0");
+        std::string ticks;
+        for (std::size_t i = 0; i < box.count(tag + " tick"); i++) ticks += box.wait(tag + " tick", i) + "; ";
+        std::string want;
+        for (int i = 0; i < 20; i++) want += R"([{"i":)" + std::to_string(i) + "}] 0; ";
+        CHECK_EQ(ticks, want);
+    }
+
+    // Within the limits, then past them: the client drops the connection.
+    sio::socket small_io = sockets[0], widest_io = sockets[1];
+    small_io.emit("echo", R"([")" + std::string(900, 'x') + R"("])").value();
+    CHECK(box.wait("small echo").size() == 900 + 6);
+    small_io.emit("echo", R"([")" + std::string(1100, 'x') + R"("])").value();
+    CHECK_EQ(box.wait("small disconnect"), "message too large");
+    CHECK(box.count("small echo") == 1);
+
+    const std::vector<std::uint8_t> bytes{1, 2};
+    widest_io.emit("binary", R"([{"_placeholder":true,"num":0}])", {bytes}).value();
+    CHECK_EQ(box.wait("widest binary"), R"([{"_placeholder":true,"num":0}] 1)");
+    widest_io.emit("binary", R"([{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])", {bytes, bytes})
+        .value();
+    CHECK_EQ(box.wait("widest disconnect"), "too many attachments");
+    CHECK(box.count("widest binary") == 1);
+
+    for (const sio::client& c : clients) CHECK_EQ(outcome(c.wait(T)), "ok");  // no reconnection: closed
+}
+
 /// The log handler: lines of a session, on libsio's threads, destroyed when nothing uses it.
 void log_case(const std::string& url) {
     const std::thread::id self = std::this_thread::get_id();
@@ -842,7 +920,7 @@ int main(int argc, char** argv) {
         {"handlers", handlers_case}, {"lifetime", lifetime_case}, {"errors", errors_case},
         {"reconnect", reconnect_case}, {"auth", auth_case},         {"dispatch", dispatch_case},
         {"delivery", delivery_case},   {"log", log_case},           {"recovery", recovery_case},
-        {"initial", initial_case},
+        {"initial", initial_case},     {"limits", limits_case},
     };
     const auto found = argc == 3 ? cases.find(argv[1]) : cases.end();
     if (found == cases.end()) {

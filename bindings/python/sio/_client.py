@@ -127,7 +127,10 @@ class Client:
     ``reconnection``, ``reconnection_attempts``, ``reconnection_delay``,
     ``reconnection_delay_max``, ``randomization_factor``, ``retry_initial_connect``,
     ``ack_timeout``, ``max_buffered`` (emits held per namespace while not connected; 0: no
-    limit), ``retries`` (at-least-once delivery), ``dispatch`` (``"thread"`` or
+    limit), ``retries`` (at-least-once delivery), ``max_message_size`` (bytes, default 16
+    MiB) and ``max_attachments`` (per packet, default 10): a server sending more is
+    disconnected; ``read_coalescing`` (the window in seconds in which a stream from the server
+    is read at once, default 0.0002, 0: off, at most 0.1), ``dispatch`` (``"thread"`` or
     ``"manual"``: see ``dispatch()``), ``log_level`` (a ``logging`` level, or a name such as
     ``"DEBUG"`` or ``"TRACE"``: libsio's log as records of the ``"sio"`` logger).
 

@@ -5,13 +5,15 @@ from . import _log
 from ._lib import Dispatch, Protocol, Transport, check, cstr, lib
 
 _U32_MAX = 2**32 - 1
+_SIZE_MAX = 2**64 - 1
 
 
-def _ms(seconds, what):
-    ms = round(seconds * 1000)
-    if not 0 <= ms <= _U32_MAX:
+def _ms(seconds, what, per_second=1000):
+    """``seconds`` in whole milliseconds (or 1/``per_second`` s) for a uint32 option."""
+    n = round(seconds * per_second)
+    if not 0 <= n <= _U32_MAX:
         raise ValueError(f"{what} out of range: {seconds!r} s")
-    return ms
+    return n
 
 
 def _count(value, what, top=_U32_MAX):
@@ -64,8 +66,15 @@ _SETTERS = {
     "randomization_factor": lambda o, v: check(lib.sio_options_set_randomization_factor(o, v)),
     "ack_timeout": lambda o, v: check(lib.sio_options_set_ack_timeout(o, _ms(v, "ack_timeout"))),
     "max_buffered": lambda o, v: check(
-        lib.sio_options_set_max_buffered(o, _count(v, "max_buffered", 2**64 - 1))),
+        lib.sio_options_set_max_buffered(o, _count(v, "max_buffered", _SIZE_MAX))),
     "retries": lambda o, v: check(lib.sio_options_set_retries(o, _count(v, "retries"))),
+    "max_message_size": lambda o, v: check(
+        lib.sio_options_set_max_message_size(o, _count(v, "max_message_size", _SIZE_MAX))),
+    "max_attachments": lambda o, v: check(
+        lib.sio_options_set_max_attachments(o, _count(v, "max_attachments", _SIZE_MAX))),
+    # In seconds as every time here (0.0002 is the default 200 µs); the library checks the top.
+    "read_coalescing": lambda o, v: check(
+        lib.sio_options_set_read_coalescing(o, _ms(v, "read_coalescing", 1_000_000))),
     "retry_initial_connect": lambda o, v: check(
         lib.sio_options_set_retry_initial_connect(o, bool(v))),
     "dispatch": lambda o, v: check(lib.sio_options_set_dispatch(o, _enum(Dispatch, v))),

@@ -507,9 +507,9 @@ class options {
     /// How many binary attachments one packet from the server may announce (default 10): a
     /// server that announces more is disconnected with the reason "too many attachments".
     result<void> max_attachments(std::size_t n);
-    /// While the server streams, the I/O thread reads once per `window` instead of once per
-    /// message, for at most `window` of added latency (default 200us; 0us: off; above 100ms,
-    /// or negative: SIO_ERR_INVALID). WebSocket only.
+    /// While the server streams 8 messages or more per `window`, the I/O thread reads once per
+    /// `window` instead of once per message, for at most `window` of added latency (default
+    /// 400us; 0us: off; above 100ms, or negative: SIO_ERR_INVALID). WebSocket only.
     result<void> read_coalescing(std::chrono::microseconds window);
     /// Retries a failed first connection as a lost one (reconnect handler, no connect_error).
     result<void> retry_initial_connect(bool enabled);

@@ -189,7 +189,7 @@ fn replies_are_not_held_while_a_stream_is() {
 
 #[test]
 fn sparse_messages_are_not_delayed() {
-    // 60 ms apart with the largest window (100 ms: a quarter is 25 ms): never held, so each
+    // 60 ms apart with the largest window (100 ms): under 8 per window, never held, so each
     // arrives within a few ms, where a hold would add up to 100 ms (40 here: the next read).
     let server = TestServer::start(&[]);
     let ticks = Ticks::default();

@@ -7,14 +7,18 @@
 //! The rule, in order:
 //! - a write cancels any hold: a reply may follow, and is read as soon as it arrives
 //!   (request/response traffic never waits);
-//! - a wake-up that reads data less than a quarter of the window after the previous one, with
-//!   nothing written in between, starts a hold: the socket is not read until a window later;
-//! - a read at the end of a hold that finds at least two messages holds again; fewer end it.
+//! - a read that finds messages at a rate of [`BATCH`] or more per window (counted from the
+//!   previous read that found any), with nothing written in between, starts a hold: the socket
+//!   is not read until a window later;
+//! - a read at the end of a hold that finds at least half of [`BATCH`] holds again; fewer end it.
 //!
-//! So messages further apart than a quarter of the window are never delayed, and a message of a
-//! stream is delayed by at most the window.
+//! So only streams fast enough to fill a batch are held, and their messages wait at most the
+//! window; slower traffic is read as it arrives.
 
 use std::time::{Duration, Instant};
+
+/// How many messages a window must be expected to gather for a hold to be worth it.
+pub(crate) const BATCH: u32 = 8;
 
 #[derive(Debug)]
 pub(crate) struct Coalescer {
@@ -51,9 +55,14 @@ impl Coalescer {
             return;
         }
         let streaming = if held {
-            messages >= 2
+            messages >= BATCH as usize / 2
         } else {
-            self.last_data.is_some_and(|t| now.saturating_duration_since(t) <= self.window / 4)
+            // messages / elapsed ≥ BATCH / window, without dividing.
+            self.last_data.is_some_and(|t| {
+                let elapsed = now.saturating_duration_since(t);
+                self.window.saturating_mul(u32::try_from(messages).unwrap_or(u32::MAX))
+                    >= elapsed.saturating_mul(BATCH)
+            })
         };
         if streaming && !self.wrote && !self.window.is_zero() {
             self.hold_until = Some(now + self.window);
@@ -75,14 +84,19 @@ mod tests {
     }
 
     #[test]
-    fn a_lone_message_is_never_held() {
+    fn slower_traffic_is_never_held() {
+        // 200 µs window, 8 per batch: holding starts at one message per 25 µs.
         let t0 = Instant::now();
         let mut c = Coalescer::new(WINDOW);
         c.read(t0, 1);
-        assert_eq!(c.hold_until(), None);
-        // The next one comes later than a quarter of the window: still read at once.
-        c.read(t0 + us(51), 1);
-        assert_eq!(c.hold_until(), None);
+        assert_eq!(c.hold_until(), None, "nothing to compare with");
+        for i in 1..50 {
+            c.read(t0 + us(26 * i), 1);
+            assert_eq!(c.hold_until(), None, "one message 26 µs after the last");
+        }
+        let t1 = t0 + us(26 * 50);
+        c.read(t1 + us(60), 2);
+        assert_eq!(c.hold_until(), None, "two messages in 60 µs");
     }
 
     #[test]
@@ -90,14 +104,18 @@ mod tests {
         let t0 = Instant::now();
         let mut c = Coalescer::new(WINDOW);
         c.read(t0, 1);
-        c.read(t0 + us(10), 1);
-        assert_eq!(c.hold_until(), Some(t0 + us(210)), "two reads 10 µs apart start a hold");
-        c.read(t0 + us(210), 30);
-        assert_eq!(c.hold_until(), Some(t0 + us(410)), "a full window holds again");
-        c.read(t0 + us(410), 1);
-        assert_eq!(c.hold_until(), None, "one message in a window: the stream is over");
-        c.read(t0 + us(900), 1);
+        c.read(t0 + us(50), 2);
+        assert_eq!(c.hold_until(), Some(t0 + us(250)), "two messages in 50 µs start a hold");
+        c.read(t0 + us(250), 30);
+        assert_eq!(c.hold_until(), Some(t0 + us(450)), "a full window holds again");
+        c.read(t0 + us(450), 4);
+        assert_eq!(c.hold_until(), Some(t0 + us(650)), "half a batch still does");
+        c.read(t0 + us(650), 3);
+        assert_eq!(c.hold_until(), None, "less than half a batch in a window: the stream is over");
+        c.read(t0 + us(1000), 1);
         assert_eq!(c.hold_until(), None);
+        c.read(t0 + us(1010), 1);
+        assert_eq!(c.hold_until(), Some(t0 + us(1210)), "fast again: held again");
     }
 
     #[test]

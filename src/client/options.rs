@@ -116,9 +116,9 @@ pub struct Options {
     /// Most binary attachments one packet from the server may announce (socket.io-parser's
     /// default is 10); more disconnects it with the reason `too many attachments`.
     pub max_attachments: usize,
-    /// While the server streams messages faster than a quarter of this apart, the I/O thread
-    /// reads them once per this window instead of once per message (see `coalesce.rs`); zero
-    /// reads every message as soon as it arrives. Never delays a reply to something sent.
+    /// While the server streams 8 messages or more per this window, the I/O thread reads them
+    /// once per window instead of once per message (see `coalesce.rs`); zero reads every
+    /// message as soon as it arrives. Never delays a reply to something sent.
     pub read_coalescing: Duration,
 }
 
@@ -130,7 +130,7 @@ const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
 const DEFAULT_MAX_ATTACHMENTS: usize = 10;
 
 /// The default [`Options::read_coalescing`].
-const DEFAULT_READ_COALESCING: Duration = Duration::from_micros(200);
+const DEFAULT_READ_COALESCING: Duration = Duration::from_micros(400);
 
 impl Default for Options {
     fn default() -> Options {

@@ -423,14 +423,13 @@ pub unsafe extern "C" fn sio_options_set_max_attachments(opts: *mut sio_options,
     }
 }
 
-/// Sets the read-coalescing window in microseconds (default 200; 0 turns it off). While the
-/// server streams messages to the client less than a quarter of the window apart, the I/O
-/// thread reads them once per window instead of waking up for each one: far less CPU under a
-/// stream (a thread wake-up costs much more than a small message), for at most `window_us` of
-/// added latency on the streamed messages. Replies to what the client sends (acks, answers to
-/// its emits) are never held, nor are messages further apart than a quarter of the window;
-/// emits go out at once whatever the window. WebSocket only (long-polling reads as responses
-/// come).
+/// Sets the read-coalescing window in microseconds (default 400; 0 turns it off). While the
+/// server streams messages to the client at 8 or more per window (20,000 a second with the
+/// default), the I/O thread reads them once per window instead of waking up for each one: far
+/// less CPU under a stream (a thread wake-up costs much more than a small message), for at most
+/// `window_us` of added latency on the streamed messages. Replies to what the client sends
+/// (acks, answers to its emits) are never held, nor is slower traffic; emits go out at once
+/// whatever the window. WebSocket only (long-polling reads as responses come).
 ///
 /// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`, `SIO_ERR_INVALID`
 /// (above 100000, i.e. 100 ms).

@@ -72,7 +72,7 @@ _SETTERS = {
         lib.sio_options_set_max_message_size(o, _count(v, "max_message_size", _SIZE_MAX))),
     "max_attachments": lambda o, v: check(
         lib.sio_options_set_max_attachments(o, _count(v, "max_attachments", _SIZE_MAX))),
-    # In seconds as every time here (0.0002 is the default 200 µs); the library checks the top.
+    # In seconds as every time here (0.0004 is the default 400 µs); the library checks the top.
     "read_coalescing": lambda o, v: check(
         lib.sio_options_set_read_coalescing(o, _ms(v, "read_coalescing", 1_000_000))),
     "retry_initial_connect": lambda o, v: check(

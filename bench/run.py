@@ -128,9 +128,13 @@ CLIENTS = {
     "JS": lambda: ["node", os.path.join(BENCH, "js_bench.js")],
 }
 
-# The scenarios libsio also runs with inline dispatch (callbacks on its I/O thread), reported
-# as the client "libsio-inline".
-INLINE = ("s2c", "ack")
+# The scenarios libsio also runs with other options, and the pseudo-client each is reported as:
+# inline dispatch (callbacks on its I/O thread), and server → client with read coalescing off
+# (a wake-up per message, as before coalescing).
+VARIANTS = (
+    ("libsio-inline", ("s2c", "ack"), {"SIO_BENCH_DISPATCH": "inline"}),
+    ("libsio-uncoalesced", ("s2c",), {"SIO_BENCH_COALESCE_US": "0"}),
+)
 
 
 def scenarios(cfg, url):
@@ -165,11 +169,13 @@ def run_all(cfg):
                     results.setdefault((client, key), []).append(result)
                     print(f"run {run + 1}/{cfg['runs']} {key:8} {client:7} {summary(result)}",
                           flush=True)
-                if key in INLINE:
-                    env = dict(os.environ, SIO_BENCH_DISPATCH="inline")
-                    result = run_client(CLIENTS["libsio"]() + args, cfg["timeout"], env)
-                    results.setdefault(("libsio-inline", key), []).append(result)
-                    print(f"run {run + 1}/{cfg['runs']} {key:8} inline  {summary(result)}", flush=True)
+                for variant, keys, env in VARIANTS:
+                    if key in keys:
+                        result = run_client(CLIENTS["libsio"]() + args, cfg["timeout"],
+                                            dict(os.environ, **env))
+                        results.setdefault((variant, key), []).append(result)
+                        print(f"run {run + 1}/{cfg['runs']} {key:8} {variant} {summary(result)}",
+                              flush=True)
             if not cfg["only"] or "call" in cfg["only"]:
                 call = run_client(CLIENTS["libsio"]() + ["call", server.url, str(cfg["ack"])],
                                   cfg["timeout"])
@@ -213,7 +219,7 @@ def rows(cfg, results):
             except TypeError:
                 values.append(None)
         return values
-    def inline(f):  # a libsio-inline figure, in the libsio column; None where not run
+    def inline(f):  # a libsio-only figure (a variant), in the libsio column; None where not run
         try:
             return [f(), None]
         except TypeError:
@@ -251,6 +257,11 @@ def rows(cfg, results):
          *inline(lambda: per_msg("libsio-inline", "s2c", "cpu_s", cfg["s2c"]))),
         ("… client context switches per message (whole process: thread wake-ups)", "",
          *inline(lambda: m("libsio-inline", "s2c", "proc_csw") / cfg["s2c"])),
+        ("server → client with read coalescing off (libsio only, window 0): client CPU per "
+         "message (whole process, wait4)", "µs",
+         *inline(lambda: per_msg("libsio-uncoalesced", "s2c", "proc_cpu_s", cfg["s2c"]))),
+        ("… client context switches per message (whole process: thread wake-ups)", "",
+         *inline(lambda: m("libsio-uncoalesced", "s2c", "proc_csw") / cfg["s2c"])),
         (f"binary: {cfg['binary_bytes'] // 1024} KiB echoed {cfg['binary']} times (higher is better)",
          "MB/s", *both(lambda c: m(c, "binary", "mb_per_s"))),
         ("peak RSS, one idle connected client", "MB",
@@ -438,6 +449,9 @@ def main():
         "I/O thread hands the reply over directly, no dispatch thread); no JS equivalent.",
         "- inline dispatch: the s2c and ack scenarios with `SIO_DISPATCH_INLINE` "
         "(SIO_BENCH_DISPATCH=inline): libsio's callbacks run on its I/O thread, no hand-off.",
+        "- read coalescing: libsio's default (a window of 400 µs: a stream of 8 messages or more "
+        "per window is read once per window); the s2c scenario also runs with it off "
+        "(SIO_BENCH_COALESCE_US=0: one wake-up per message or so, as before coalescing).",
         "- binary: sequential emit-with-ack of one buffer that the server's ack sends back; "
         "MB/s = MiB echoed / wall time.",
         "- peak RSS = VmHWM of the client process at the end of the phase (ru_maxrss would count "

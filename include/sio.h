@@ -646,6 +646,20 @@ enum sio_result sio_options_set_max_attachments(struct sio_options *opts, size_t
 enum sio_result sio_options_set_read_coalescing(struct sio_options *opts, uint32_t window_us);
 
 /**
+ * Sets the most callbacks that may wait to run (events, ack replies, lifecycle notifications;
+ * default 10000; 0: no limit). When the server sends faster than the callbacks run (a slow
+ * handler, or a host that calls `sio_dispatch` too seldom), the client stops reading from the
+ * server once this many wait, and reads again when half of them have run: memory stays
+ * bounded, and TCP (or, over long-polling, the server's own buffer) holds the rest back.
+ * Emits still go out meanwhile over WebSocket; over long-polling they wait too. A backlog that
+ * keeps the client from reading longer than the server's ping interval + timeout ends in a
+ * `"ping timeout"` disconnect, as any stalled connection does.
+ *
+ * Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+ */
+enum sio_result sio_options_set_max_pending(struct sio_options *opts, size_t n);
+
+/**
  * Sets the handler told about reconnection (NULL removes it), replacing any earlier one.
  *
  * Ownership: `userdata` is the caller's, passed to `callback`; `free_userdata` (may be NULL)

@@ -511,6 +511,9 @@ class options {
     /// `window` instead of once per message, for at most `window` of added latency (default
     /// 400us; 0us: off; above 100ms, or negative: SIO_ERR_INVALID). WebSocket only.
     result<void> read_coalescing(std::chrono::microseconds window);
+    /// Most callbacks waiting to run (default 10000; 0: no limit): at that many the client
+    /// stops reading from the server until half of them have run.
+    result<void> max_pending(std::size_t n);
     /// Retries a failed first connection as a lost one (reconnect handler, no connect_error).
     result<void> retry_initial_connect(bool enabled);
     /// Who runs the handlers: the client's dispatch thread (the default) or, with
@@ -992,6 +995,10 @@ inline result<void> options::max_message_size(std::size_t bytes) {
 
 inline result<void> options::max_attachments(std::size_t n) {
     return detail::check(sio_options_set_max_attachments(p_, n));
+}
+
+inline result<void> options::max_pending(std::size_t n) {
+    return detail::check(sio_options_set_max_pending(p_, n));
 }
 
 inline result<void> options::read_coalescing(std::chrono::microseconds window) {

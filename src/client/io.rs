@@ -68,6 +68,9 @@ pub(crate) struct Io {
     /// While reconnecting: when the next attempt starts.
     reconnect_at: Option<Instant>,
     rng: u64,
+    /// The last read stopped because the callbacks pending reached `max_pending`: what the
+    /// transport holds already (and `poll` cannot see) is read as soon as they run down.
+    read_cut: bool,
     /// Numbers the auth requests, so that a late answer to an old one is ignored.
     auth_requests: u64,
 }
@@ -94,6 +97,7 @@ impl Io {
             ),
             reconnect_at: None,
             rng: seed(),
+            read_cut: false,
             auth_requests: 0,
         }
     }
@@ -168,8 +172,20 @@ impl Io {
             Some(s) if !want_write => s.coalescer.hold_until(),
             _ => None,
         };
-        let deadline = [self.next_deadline(), hold].into_iter().flatten().min();
-        let ready = match poll(fd.filter(|_| hold.is_none()), want_write, &self.shared.waker, deadline) {
+        // With `max_pending` callbacks waiting, nothing is read until half of them have run
+        // (whoever brings them down wakes this thread): TCP then holds the server back.
+        let paused = self.shared.backlog_full(0, true);
+        // Whatever arrived meanwhile is read as soon as they have run down (a polling report's
+        // wake-up may be consumed during the pause).
+        self.read_cut |= paused;
+        let read_now = self.read_cut && !paused;
+        let deadline = if read_now {
+            Some(Instant::now())
+        } else {
+            [self.next_deadline(), hold].into_iter().flatten().min()
+        };
+        let socket = fd.filter(|_| hold.is_none() && !paused);
+        let ready = match poll(socket, want_write, &self.shared.waker, deadline) {
             Ok(r) => r,
             Err(_) => {
                 self.lose("transport error");
@@ -182,7 +198,7 @@ impl Io {
         let woke_at = Instant::now();
         let hold_over = hold.is_some_and(|t| t <= woke_at);
         // Polling reports arrive through the waker, WebSocket frames through the socket.
-        if ready.readable || hold_over || (ready.woken && hold.is_none()) {
+        if ready.readable || hold_over || read_now || (ready.woken && hold.is_none() && !paused) {
             let messages = self.read_frames((woke_at, SystemTime::now()));
             if let Some(s) = &mut self.session {
                 if ready.readable || hold_over {
@@ -759,7 +775,12 @@ impl Io {
     /// how many frames.
     fn read_frames(&mut self, at: (Instant, SystemTime)) -> usize {
         let mut frames = 0;
+        self.read_cut = false;
         loop {
+            if self.shared.backlog_full(self.out.len(), false) {
+                self.read_cut = true;
+                return frames;
+            }
             let Some(s) = &mut self.session else { return frames };
             match s.conn.read() {
                 Ok(Some(frame)) => self.on_frame(frame, at),

@@ -120,6 +120,10 @@ pub struct Options {
     /// once per window instead of once per message (see `coalesce.rs`); zero reads every
     /// message as soon as it arrives. Never delays a reply to something sent.
     pub read_coalescing: Duration,
+    /// Most callbacks waiting to run (events, acks, lifecycle notifications): when the server
+    /// sends faster than they run, the client stops reading from it at this many, until half of
+    /// them have run; 0: no limit.
+    pub max_pending: usize,
 }
 
 /// The default [`Options::max_message_size`]: 16 MiB, tungstenite's own frame limit (and so what
@@ -128,6 +132,9 @@ const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
 
 /// The default [`Options::max_attachments`], socket.io-parser's (4.2.6+) default `maxAttachments`.
 const DEFAULT_MAX_ATTACHMENTS: usize = 10;
+
+/// The default [`Options::max_pending`].
+const DEFAULT_MAX_PENDING: usize = 10_000;
 
 /// The default [`Options::read_coalescing`].
 const DEFAULT_READ_COALESCING: Duration = Duration::from_micros(400);
@@ -154,6 +161,7 @@ impl Default for Options {
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_attachments: DEFAULT_MAX_ATTACHMENTS,
             read_coalescing: DEFAULT_READ_COALESCING,
+            max_pending: DEFAULT_MAX_PENDING,
             tls: TlsOptions::default(),
             dispatch: DispatchMode::default(),
             log: Logger::default(),

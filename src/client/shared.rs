@@ -2,7 +2,7 @@
 
 use std::cell::Cell;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -169,6 +169,11 @@ pub(crate) struct Shared {
     /// Inline dispatch: the I/O thread's state while that thread runs callbacks, so that a
     /// callback freeing the client can stop it from there (the thread cannot join itself).
     pub lent_io: Mutex<Option<Box<Io>>>,
+    /// Callbacks handed to the dispatcher and not yet started (see [`Shared::backlog_full`]).
+    queued: AtomicUsize,
+    /// The I/O thread stopped reading because `queued` reached `options.max_pending`; whoever
+    /// brings it down to half wakes it.
+    paused: AtomicBool,
 }
 
 /// A client whose callbacks run on this thread, in a chain through the stack frames that run
@@ -232,6 +237,8 @@ impl Shared {
             running: Mutex::new(VecDeque::new()),
             runner: Mutex::new(()),
             lent_io: Mutex::new(None),
+            queued: AtomicUsize::new(0),
+            paused: AtomicBool::new(false),
         })
     }
 
@@ -336,6 +343,7 @@ impl Shared {
             return;
         }
         let was_empty = d.items.is_empty();
+        self.queued.fetch_add(batch.len(), Ordering::AcqRel);
         d.items.extend(batch.drain(..));
         d.sync_signal();
         if was_empty {
@@ -352,6 +360,7 @@ impl Shared {
             return None;
         }
         if let Some(item) = self.running.lock().pop_front() {
+            self.started();
             return Some(item);
         }
         let mut d = self.dispatch.lock();
@@ -362,6 +371,7 @@ impl Shared {
             if !d.items.is_empty() {
                 let mut running = self.running.lock();
                 std::mem::swap(&mut *running, &mut d.items);
+                self.started();
                 return running.pop_front();
             }
             self.dispatch_ready.wait(&mut d);
@@ -370,7 +380,44 @@ impl Shared {
 
     /// The next callback if one is queued (manual dispatch); `None` once stopped.
     pub fn try_next_dispatch(&self) -> Option<Dispatch> {
-        self.dispatch.lock().pop()
+        let item = self.dispatch.lock().pop();
+        if item.is_some() {
+            self.started();
+        }
+        item
+    }
+
+    /// A queued callback is about to run: when that brings the backlog down to half the bound,
+    /// the I/O thread, if it stopped reading for it, is woken to read again.
+    fn started(&self) {
+        // SeqCst here and in `backlog_full`: each side writes one flag and then reads the
+        // other's, so that at least one of them sees the other's write.
+        let left = self.queued.fetch_sub(1, Ordering::SeqCst) - 1;
+        if left <= self.options.max_pending / 2
+            && self.paused.load(Ordering::SeqCst)
+            && self.paused.swap(false, Ordering::SeqCst)
+        {
+            self.waker.wake();
+        }
+    }
+
+    /// Whether `more` callbacks on top of those queued reach the bound on pending callbacks
+    /// (`Options::max_pending`; never with 0). With `pause`, the I/O thread is about to stop
+    /// reading for it: the next [`Shared::started`] that brings the backlog down to half wakes it.
+    pub fn backlog_full(&self, more: usize, pause: bool) -> bool {
+        let max = self.options.max_pending;
+        if max == 0 || self.queued.load(Ordering::Acquire) + more < max {
+            return false;
+        }
+        if pause {
+            self.paused.store(true, Ordering::SeqCst);
+            // The callbacks may have run down meanwhile, before they could see the flag.
+            if self.queued.load(Ordering::SeqCst) <= max / 2 {
+                self.paused.store(false, Ordering::SeqCst);
+                return false;
+            }
+        }
+        true
     }
 
     /// How many entries are queued.

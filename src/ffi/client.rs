@@ -450,6 +450,27 @@ pub unsafe extern "C" fn sio_options_set_read_coalescing(
     }
 }
 
+/// Sets the most callbacks that may wait to run (events, ack replies, lifecycle notifications;
+/// default 10000; 0: no limit). When the server sends faster than the callbacks run (a slow
+/// handler, or a host that calls `sio_dispatch` too seldom), the client stops reading from the
+/// server once this many wait, and reads again when half of them have run: memory stays
+/// bounded, and TCP (or, over long-polling, the server's own buffer) holds the rest back.
+/// Emits still go out meanwhile over WebSocket; over long-polling they wait too. A backlog that
+/// keeps the client from reading longer than the server's ping interval + timeout ends in a
+/// `"ping timeout"` disconnect, as any stalled connection does.
+///
+/// Thread: any, one thread at a time per `opts`. Errors: `SIO_ERR_NULL`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_options_set_max_pending(opts: *mut sio_options, n: usize) -> sio_result {
+    ffi_boundary! {
+        // SAFETY: caller contract: `opts` from `sio_options_new`.
+        to_code(unsafe { with_options(opts, |o| {
+            o.max_pending = n;
+            Ok(())
+        }) })
+    }
+}
+
 /// What a reconnect handler is told (`sio_on_reconnect`).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -43,8 +43,17 @@ struct Inbox {
     pending: VecDeque<Frame>,
 }
 
+impl Inbox {
+    /// Nothing received is waiting for the I/O thread.
+    fn is_empty(&self) -> bool {
+        self.pending.is_empty() && !self.reports.iter().any(|r| matches!(r, Report::Payload(_)))
+    }
+}
+
 struct State {
     inbox: Mutex<Inbox>,
+    /// The I/O thread took everything from `inbox`: the reader may GET the next payload.
+    taken: Condvar,
     /// The next POST body for the writer thread; `None` when idle.
     post: Mutex<Option<String>>,
     post_ready: Condvar,
@@ -214,6 +223,7 @@ impl Polling {
     ) -> Result<Polling, TransportError> {
         let state = Arc::new(State {
             inbox: Mutex::new(Inbox::default()),
+            taken: Condvar::new(),
             post: Mutex::new(None),
             post_ready: Condvar::new(),
             polling: Mutex::new(None),
@@ -267,7 +277,10 @@ impl Polling {
                 return Ok(Some(frame));
             }
             match inbox.reports.pop_front() {
-                None => return Ok(None),
+                None => {
+                    self.state.taken.notify_one();
+                    return Ok(None);
+                }
                 Some(Report::Failed(e)) => return Err(e),
                 Some(Report::PostDone) => {
                     drop(inbox);
@@ -352,6 +365,9 @@ impl Polling {
         self.state.stop.store(true, Ordering::Release);
         self.state.post_ready.notify_all();
         self.state.polling_ready.notify_all();
+        // Under the lock the reader checks `stop` with, so that it cannot miss this.
+        let _inbox = self.state.inbox.lock();
+        self.state.taken.notify_all();
     }
 }
 
@@ -430,6 +446,14 @@ fn reader(state: &State, requests: &Requests, timeout: Duration) {
         }
     };
     while !state.stopped() {
+        // One payload at a time: the next GET waits until the I/O thread took this one, so a
+        // client that stops reading (its callbacks fell behind) leaves the rest on the server.
+        {
+            let mut inbox = state.inbox.lock();
+            while !state.stopped() && !inbox.is_empty() {
+                state.taken.wait(&mut inbox);
+            }
+        }
         if !deliver(state, get(requests, state.rev(), Some(&sid), Some(timeout)), requests.max_message_size) {
             return;
         }

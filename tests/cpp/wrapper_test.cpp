@@ -745,7 +745,8 @@ void limits_case(const std::string& url) {
     CHECK_EQ(outcome(negative), invalid);
     CHECK_EQ(negative.error().message(), "read coalescing window is negative");
     for (auto r : {checked.max_message_size(1), checked.max_attachments(0), checked.max_attachments(SIZE_MAX),
-                   checked.read_coalescing(0us), checked.read_coalescing(100ms)}) {
+                   checked.read_coalescing(0us), checked.read_coalescing(100ms), checked.max_pending(0),
+                   checked.max_pending(SIZE_MAX)}) {
         CHECK_EQ(outcome(r), "ok");
     }
 
@@ -753,6 +754,7 @@ void limits_case(const std::string& url) {
     sio::options small;
     small.read_coalescing(0us).value();
     small.max_message_size(1024).value();
+    small.max_pending(2).value();  // the stream makes it stop and start reading again
     sio::options widest;
     widest.read_coalescing(100ms).value();
     widest.max_attachments(1).value();

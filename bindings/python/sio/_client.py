@@ -130,7 +130,8 @@ class Client:
     limit), ``retries`` (at-least-once delivery), ``max_message_size`` (bytes, default 16
     MiB) and ``max_attachments`` (per packet, default 10): a server sending more is
     disconnected; ``read_coalescing`` (the window in seconds in which a stream from the server
-    is read at once, default 0.0004, 0: off, at most 0.1), ``dispatch`` (``"thread"`` or
+    is read at once, default 0.0004, 0: off, at most 0.1), ``max_pending`` (callbacks
+    waiting to run before the client stops reading, default 10000, 0: no limit), ``dispatch`` (``"thread"`` or
     ``"manual"``: see ``dispatch()``), ``log_level`` (a ``logging`` level, or a name such as
     ``"DEBUG"`` or ``"TRACE"``: libsio's log as records of the ``"sio"`` logger).
 

@@ -156,6 +156,7 @@ _PROTOTYPES = {
     "sio_options_set_retries": (_R, [_P, c_uint32]),
     "sio_options_set_max_message_size": (_R, [_P, c_size_t]),
     "sio_options_set_max_attachments": (_R, [_P, c_size_t]),
+    "sio_options_set_max_pending": (_R, [_P, c_size_t]),
     "sio_options_set_read_coalescing": (_R, [_P, c_uint32]),
     "sio_options_set_retry_initial_connect": (_R, [_P, c_int]),
     "sio_options_set_dispatch": (_R, [_P, c_int]),

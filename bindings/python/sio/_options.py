@@ -72,6 +72,8 @@ _SETTERS = {
         lib.sio_options_set_max_message_size(o, _count(v, "max_message_size", _SIZE_MAX))),
     "max_attachments": lambda o, v: check(
         lib.sio_options_set_max_attachments(o, _count(v, "max_attachments", _SIZE_MAX))),
+    "max_pending": lambda o, v: check(
+        lib.sio_options_set_max_pending(o, _count(v, "max_pending", _SIZE_MAX))),
     # In seconds as every time here (0.0004 is the default 400 µs); the library checks the top.
     "read_coalescing": lambda o, v: check(
         lib.sio_options_set_read_coalescing(o, _ms(v, "read_coalescing", 1_000_000))),

@@ -45,14 +45,11 @@ fn client(
     dispatch: sio_dispatch_mode,
     host: &Host,
 ) -> (Client, *mut sio_socket) {
-    let opts = sio_options_new();
-    unsafe {
+    let c = configured_client(&server.url(), |opts| unsafe {
         assert_eq!(sio_options_set_max_pending(opts, max_pending), SIO_OK);
         assert_eq!(sio_options_set_transport(opts, transport as _), SIO_OK);
         assert_eq!(sio_options_set_dispatch(opts, dispatch as _), SIO_OK);
-    }
-    let c = Client::connect_with(&server.url(), opts);
-    unsafe { sio_options_free(opts) };
+    });
     let s = c.of(Some("/"), None);
     let ud = host as *const Host as *mut c_void;
     unsafe {
@@ -117,38 +114,28 @@ fn a_host_that_runs_no_callbacks_holds_at_most_max_pending_over_polling() {
     assert!((1..=20).contains(&ran), "{ran} callbacks were waiting with max_pending 20");
 }
 
+/// The server sends `count` events at once to a WebSocket client with `max_pending` whose
+/// callbacks take `slow_us` each: every one must come, in order.
+fn everything_in_order(max_pending: usize, dispatch: sio_dispatch_mode, slow_us: u64, count: i64) {
+    let server = TestServer::start(&[]);
+    let host = Host { slow_us: AtomicU64::new(slow_us), ..Host::default() };
+    let (c, s) = client(&server, max_pending, sio_transport::SIO_TRANSPORT_WEBSOCKET, dispatch, &host);
+    assert_eq!(emit(s, "emit_n", &format!(r#"[{count},"n"]"#)), SIO_OK);
+    expect_all(&c, &host, count, false);
+}
+
 #[test]
 fn slow_callbacks_on_the_dispatch_thread_get_everything_in_order() {
     // Each callback takes 1 ms, the server sends 300 at once: the client stops and starts
     // reading again many times over.
-    let server = TestServer::start(&[]);
-    let host = Host { slow_us: AtomicU64::new(1000), ..Host::default() };
-    let (c, s) = client(
-        &server,
-        8,
-        sio_transport::SIO_TRANSPORT_WEBSOCKET,
-        sio_dispatch_mode::SIO_DISPATCH_THREAD,
-        &host,
-    );
-    assert_eq!(emit(s, "emit_n", r#"[300,"n"]"#), SIO_OK);
-    expect_all(&c, &host, 300, false);
+    everything_in_order(8, sio_dispatch_mode::SIO_DISPATCH_THREAD, 1000, 300);
 }
 
 #[test]
 fn inline_dispatch_with_a_small_bound_gets_everything_in_order() {
     // The bound cuts reads short on the I/O thread itself: what it had read already must not
     // wait for more data to come.
-    let server = TestServer::start(&[]);
-    let host = Host::default();
-    let (c, s) = client(
-        &server,
-        3,
-        sio_transport::SIO_TRANSPORT_WEBSOCKET,
-        sio_dispatch_mode::SIO_DISPATCH_INLINE,
-        &host,
-    );
-    assert_eq!(emit(s, "emit_n", r#"[1000,"n"]"#), SIO_OK);
-    expect_all(&c, &host, 1000, false);
+    everything_in_order(3, sio_dispatch_mode::SIO_DISPATCH_INLINE, 0, 1000);
 }
 
 #[test]

@@ -58,14 +58,11 @@ fn client(
     dispatch: sio_dispatch_mode,
     ticks: &Ticks,
 ) -> (Client, *mut sio_socket) {
-    let opts = sio_options_new();
-    unsafe {
+    let c = configured_client(&server.url(), |opts| unsafe {
         assert_eq!(sio_options_set_read_coalescing(opts, window_us), SIO_OK, "{}", last_error());
         assert_eq!(sio_options_set_transport(opts, sio_transport::SIO_TRANSPORT_WEBSOCKET as _), SIO_OK);
         assert_eq!(sio_options_set_dispatch(opts, dispatch as _), SIO_OK);
-    }
-    let c = Client::connect_with(&server.url(), opts);
-    unsafe { sio_options_free(opts) };
+    });
     let s = c.of(Some("/"), None);
     let ud = ticks as *const Ticks as *mut c_void;
     unsafe {
@@ -187,33 +184,33 @@ fn replies_are_not_held_while_a_stream_is() {
     assert_eq!(ticks.numbers(), (0..1000).collect::<Vec<_>>());
 }
 
+/// The median latency (ms) of `count` ticks `interval_ms` apart, read with a window of
+/// `window_us` (inline dispatch: the callback runs as the frame is read), after checking that
+/// they all came in order.
+fn trickle_latency(window_us: u32, count: usize, interval_ms: u32) -> f64 {
+    let server = TestServer::start(&[]);
+    let ticks = Ticks::default();
+    let (c, s) = client(&server, window_us, sio_dispatch_mode::SIO_DISPATCH_INLINE, &ticks);
+    wait_connected(&ticks);
+    trickle(s, count, interval_ms);
+    wait_ticks(&c, &ticks, count, false);
+    drop(c);
+    assert_eq!(ticks.numbers(), (0..count as i64).collect::<Vec<_>>());
+    ticks.median_latency_ms()
+}
+
 #[test]
 fn sparse_messages_are_not_delayed() {
     // 60 ms apart with the largest window (100 ms): under 8 per window, never held, so each
     // arrives within a few ms, where a hold would add up to 100 ms (40 here: the next read).
-    let server = TestServer::start(&[]);
-    let ticks = Ticks::default();
-    let (c, s) = client(&server, 100_000, sio_dispatch_mode::SIO_DISPATCH_INLINE, &ticks);
-    wait_connected(&ticks);
-    trickle(s, 12, 60);
-    wait_ticks(&c, &ticks, 12, false);
-    assert_eq!(ticks.numbers(), (0..12).collect::<Vec<_>>());
-    let m = ticks.median_latency_ms();
-    assert!(m < 20.0, "median latency {m:.1} ms for messages 60 ms apart: {:?}", ticks.got.lock().unwrap());
+    let m = trickle_latency(100_000, 12, 60);
+    assert!(m < 20.0, "median latency {m:.1} ms for messages 60 ms apart");
 }
 
 #[test]
 fn a_streamed_message_waits_at_most_the_window() {
     // 200 ticks 1 ms apart with a 20 ms window: held, but none later than the window (plus the
-    // scheduling slack of a loaded machine).
-    let server = TestServer::start(&[]);
-    let ticks = Ticks::default();
-    let (c, s) = client(&server, 20_000, sio_dispatch_mode::SIO_DISPATCH_INLINE, &ticks);
-    wait_connected(&ticks);
-    trickle(s, 200, 1);
-    wait_ticks(&c, &ticks, 200, false);
-    assert_eq!(ticks.numbers(), (0..200).collect::<Vec<_>>());
-    let m = ticks.median_latency_ms();
+    // scheduling slack of a loaded machine); an endless hold would make it 100 ms or more.
+    let m = trickle_latency(20_000, 200, 1);
     assert!(m < 20.0, "median latency {m:.1} ms with a 20 ms window");
-    drop(c);
 }

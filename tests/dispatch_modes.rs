@@ -181,14 +181,28 @@ fn manual_client(url: &str) -> Client {
 }
 
 fn client_with(url: &str, mode: sio_dispatch_mode) -> Client {
-    let opts = sio_options_new();
-    unsafe {
+    configured_client(url, |opts| unsafe {
         assert_eq!(sio_options_set_dispatch(opts, mode as c_int), SIO_OK);
         assert_eq!(sio_options_set_reconnection_delay(opts, 50, 100), SIO_OK);
-    }
-    let c = Client::connect_with(url, opts);
-    unsafe { sio_options_free(opts) };
-    c
+    })
+}
+
+/// A client (dispatch `mode`, joined to `/` with `h`'s handlers) that its `stop` handler frees,
+/// with an emit whose ack never comes (the free completes it, once); the server has been asked
+/// for `stop` and then twenty ticks.
+fn freed_by_its_stop_handler(server: &TestServer, mode: sio_dispatch_mode, h: &Arc<Host>) -> *mut sio_client {
+    let c = client_with(&server.url(), mode);
+    let s = join(&c, h);
+    let ptr = c.ptr;
+    std::mem::forget(c); // freed by the `stop` handler
+    h.client.store(ptr, Ordering::SeqCst);
+    let r = unsafe {
+        sio_emit_with_ack(s, cs("unanswered").as_ptr(), null(), null(), 0, -1, Some(count_ack), h.ud())
+    };
+    assert_eq!(r, SIO_OK);
+    emit(s, "broadcast", r#"["stop"]"#);
+    emit(s, "emit_n", r#"[20, "tick"]"#);
+    ptr
 }
 
 /// `sio_of(c, "/")` with `h`'s handlers, connected.
@@ -388,20 +402,8 @@ unsafe extern "C" fn count_ack(ud: *mut c_void, status: sio_result, reply: *cons
 fn freeing_the_client_from_a_callback_the_host_dispatches() {
     let server = TestServer::start(&[]);
     let h = Arc::new(Host::default());
-    let c = manual_client(&server.url());
-    let s = join(&c, &h);
-    let ptr = c.ptr;
-    std::mem::forget(c); // freed by the `stop` handler
-    h.client.store(ptr, Ordering::SeqCst);
-    unsafe {
-        // Never answered by the server: completed by the free, once.
-        let r =
-            sio_emit_with_ack(s, cs("unanswered").as_ptr(), null(), null(), 0, -1, Some(count_ack), h.ud());
-        assert_eq!(r, SIO_OK);
-    }
-    // `stop`, then twenty ticks: all queued before the host dispatches anything.
-    emit(s, "broadcast", r#"["stop"]"#);
-    emit(s, "emit_n", r#"[20, "tick"]"#);
+    let ptr = freed_by_its_stop_handler(&server, sio_dispatch_mode::SIO_DISPATCH_MANUAL, &h);
+    // All queued before the host dispatches anything.
     server.expect(T, |r| r["type"] == "event" && r["event"] == "emit_n");
     let fd = unsafe { sio_client_fd(ptr) };
     let deadline = Instant::now() + T;
@@ -737,20 +739,8 @@ fn inline_ack_round_trips_chain_from_the_ack_callbacks() {
 fn freeing_the_client_from_an_inline_callback() {
     let server = TestServer::start(&[]);
     let h = Arc::new(Host::default());
-    let c = inline_client(&server.url());
-    let s = join(&c, &h);
-    let ptr = c.ptr;
-    std::mem::forget(c); // freed by the `stop` handler
-    h.client.store(ptr, Ordering::SeqCst);
-    unsafe {
-        // Never answered by the server: completed by the free, once.
-        let r =
-            sio_emit_with_ack(s, cs("unanswered").as_ptr(), null(), null(), 0, -1, Some(count_ack), h.ud());
-        assert_eq!(r, SIO_OK);
-    }
-    // `stop`, then twenty ticks that must not run.
-    emit(s, "broadcast", r#"["stop"]"#);
-    emit(s, "emit_n", r#"[20, "tick"]"#);
+    freed_by_its_stop_handler(&server, sio_dispatch_mode::SIO_DISPATCH_INLINE, &h);
+    // The twenty ticks after `stop` must not run.
     let deadline = Instant::now() + T;
     while !h.freed.load(Ordering::SeqCst) {
         assert!(Instant::now() < deadline, "stop never came: {:?}", h.names());

@@ -380,8 +380,15 @@ impl Drop for Client {
 /// A client whose reconnection waits 50–200 ms instead of 1–5 s, configured further by
 /// `configure` before it is made.
 pub fn reconnecting_client(url: &str, configure: impl FnOnce(*mut sio_options)) -> Client {
+    configured_client(url, |opts| {
+        unsafe { assert_eq!(sio_options_set_reconnection_delay(opts, 50, 200), sio_result::SIO_OK) };
+        configure(opts);
+    })
+}
+
+/// A client made with the options `configure` sets.
+pub fn configured_client(url: &str, configure: impl FnOnce(*mut sio_options)) -> Client {
     let opts = sio_options_new();
-    unsafe { assert_eq!(sio_options_set_reconnection_delay(opts, 50, 200), sio_result::SIO_OK) };
     configure(opts);
     let c = Client::connect_with(url, opts);
     unsafe { sio_options_free(opts) };

@@ -1,6 +1,8 @@
 //! HTTP long-polling (`protocol.md` §1.6). A reader thread keeps at most one GET parked and a
-//! writer thread sends at most one POST at a time; both are blocking `ureq` calls, reported to
-//! the I/O thread through an inbox and the waker. The I/O thread never blocks on HTTP.
+//! writer thread sends at most one POST at a time; both are blocking `ureq` calls. The reader
+//! reports to the I/O thread through an inbox and the waker; the writer takes the packets the
+//! I/O thread queued from a shared outbox, batch after batch, without a round trip through the
+//! I/O thread between two POSTs. The I/O thread never blocks on HTTP.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -32,7 +34,6 @@ pub struct Requests {
 /// What the HTTP threads report.
 enum Report {
     Payload(Vec<PayloadPacket<'static>>),
-    PostDone,
     Failed(TransportError),
 }
 
@@ -54,9 +55,10 @@ struct State {
     inbox: Mutex<Inbox>,
     /// The I/O thread took everything from `inbox`: the reader may GET the next payload.
     taken: Condvar,
-    /// The next POST body for the writer thread; `None` when idle.
-    post: Mutex<Option<String>>,
-    post_ready: Condvar,
+    /// Packets for the writer thread.
+    outbox: Mutex<Outbox>,
+    /// The outbox has packets while the writer is idle, or polling stops.
+    outbox_ready: Condvar,
     /// Set once the reader may start polling (after the handshake and any upgrade attempt).
     polling: Mutex<Option<String>>,
     polling_ready: Condvar,
@@ -91,6 +93,13 @@ impl State {
     }
 }
 
+/// Packets waiting for a POST, and whether one is being sent.
+#[derive(Default)]
+struct Outbox {
+    queue: VecDeque<Queued>,
+    in_flight: bool,
+}
+
 /// A packet waiting for the next POST.
 enum Queued {
     /// Its type, and the whole text packet as written (`<type digit><data>`).
@@ -102,10 +111,6 @@ enum Queued {
 pub struct Polling {
     state: Arc<State>,
     requests: Requests,
-    outbox: VecDeque<Queued>,
-    post_in_flight: bool,
-    max_payload: Option<u64>,
-    failed: Option<TransportError>,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -224,8 +229,8 @@ impl Polling {
         let state = Arc::new(State {
             inbox: Mutex::new(Inbox::default()),
             taken: Condvar::new(),
-            post: Mutex::new(None),
-            post_ready: Condvar::new(),
+            outbox: Mutex::new(Outbox::default()),
+            outbox_ready: Condvar::new(),
             polling: Mutex::new(None),
             polling_ready: Condvar::new(),
             stop: AtomicBool::new(false),
@@ -237,15 +242,7 @@ impl Polling {
         });
         let (st, req) = (state.clone(), requests.clone());
         let reader = spawn("sio-poll-get", &state, move || reader(&st, &req, timeout))?;
-        Ok(Polling {
-            threads: vec![reader],
-            state,
-            requests,
-            outbox: VecDeque::new(),
-            post_in_flight: false,
-            max_payload: None,
-            failed: None,
-        })
+        Ok(Polling { threads: vec![reader], state, requests })
     }
 
     /// Starts polling session `sid` (GETs and POSTs), each request allowed `timeout` (longer
@@ -256,11 +253,12 @@ impl Polling {
         max_payload: Option<u64>,
         timeout: Duration,
     ) -> Result<(), TransportError> {
-        self.max_payload = max_payload;
         *self.state.polling.lock() = Some(sid.to_owned());
         self.state.polling_ready.notify_all();
         let (st, req, sid) = (self.state.clone(), self.requests.clone(), sid.to_owned());
-        self.threads.push(spawn("sio-poll-post", &self.state, move || writer(&st, &req, &sid, timeout))?);
+        self.threads.push(spawn("sio-poll-post", &self.state, move || {
+            writer(&st, &req, &sid, max_payload, timeout)
+        })?);
         Ok(())
     }
 
@@ -282,11 +280,6 @@ impl Polling {
                     return Ok(None);
                 }
                 Some(Report::Failed(e)) => return Err(e),
-                Some(Report::PostDone) => {
-                    drop(inbox);
-                    self.post_in_flight = false;
-                    self.flush()?;
-                }
                 Some(Report::Payload(packets)) => {
                     inbox.pending.extend(packets.into_iter().map(|p| match p {
                         PayloadPacket::Text(ty, data) => {
@@ -305,50 +298,36 @@ impl Polling {
     /// Queues an Engine.IO text packet (`<type digit><data>`).
     pub fn write_text(&mut self, text: String) -> Result<(), TransportError> {
         let ty = text.bytes().next().and_then(PacketType::from_char).unwrap_or(PacketType::Message);
-        self.outbox.push_back(Queued::Text(ty, text));
+        self.state.outbox.lock().queue.push_back(Queued::Text(ty, text));
         Ok(())
     }
 
     /// Queues a binary message.
     pub fn write_binary(&mut self, data: Vec<u8>) -> Result<(), TransportError> {
-        self.outbox.push_back(Queued::Binary(data));
+        self.state.outbox.lock().queue.push_back(Queued::Binary(data));
         Ok(())
     }
 
     /// No POST in flight and nothing queued for the next one.
     pub fn writable(&self) -> bool {
-        !self.post_in_flight && self.outbox.is_empty()
+        let outbox = self.state.outbox.lock();
+        !outbox.in_flight && outbox.queue.is_empty()
     }
 
-    /// Hands what is queued to the writer thread as one POST, unless one is in flight.
+    /// Wakes the writer thread if packets wait and it is idle (it goes on by itself from one
+    /// POST to the next while there are).
     pub fn flush(&mut self) -> Result<(), TransportError> {
-        if let Some(e) = &self.failed {
-            return Err(e.clone());
+        let outbox = self.state.outbox.lock();
+        if !outbox.in_flight && !outbox.queue.is_empty() {
+            self.state.outbox_ready.notify_one();
         }
-        if self.post_in_flight || self.outbox.is_empty() || self.state.polling.lock().is_none() {
-            return Ok(());
-        }
-        let mut enc = Encoder::new(self.state.rev(), self.max_payload, DEFAULT_MAX_PACKETS);
-        while let Some(queued) = self.outbox.front() {
-            let fits = match queued {
-                Queued::Text(ty, text) => enc.push_text(*ty, text.get(1..).unwrap_or_default()),
-                Queued::Binary(b) => enc.push_binary(b),
-            };
-            if !fits {
-                break;
-            }
-            self.outbox.pop_front();
-        }
-        *self.state.post.lock() = Some(enc.finish());
-        self.state.post_ready.notify_all();
-        self.post_in_flight = true;
         Ok(())
     }
 
     /// Ends the session: tells the server (a `1` packet, which also ends its parked GET), then
     /// waits a moment for the HTTP threads (see [`Polling::drop`]).
-    pub fn close(mut self) {
-        self.outbox.clear();
+    pub fn close(self) {
+        self.state.outbox.lock().queue.clear();
         let sid = self.state.polling.lock().clone();
         self.stop_threads();
         if let Some(sid) = sid {
@@ -363,10 +342,12 @@ impl Polling {
 
     fn stop_threads(&self) {
         self.state.stop.store(true, Ordering::Release);
-        self.state.post_ready.notify_all();
         self.state.polling_ready.notify_all();
-        // Under the lock the reader checks `stop` with, so that it cannot miss this.
-        let _inbox = self.state.inbox.lock();
+        // Under the locks the reader and the writer check `stop` with, so that they cannot
+        // miss this.
+        drop(self.state.outbox.lock());
+        self.state.outbox_ready.notify_all();
+        drop(self.state.inbox.lock());
         self.state.taken.notify_all();
     }
 }
@@ -520,26 +501,37 @@ fn looks_like_v3(body: &str) -> bool {
 }
 
 /// The writer thread: one POST at a time, as the I/O thread hands them over.
-fn writer(state: &State, requests: &Requests, sid: &str, timeout: Duration) {
+fn writer(state: &State, requests: &Requests, sid: &str, max_payload: Option<u64>, timeout: Duration) {
     loop {
         let body = {
-            let mut post = state.post.lock();
-            loop {
+            let mut outbox = state.outbox.lock();
+            outbox.in_flight = false;
+            while outbox.queue.is_empty() {
                 if state.stopped() {
                     return;
                 }
-                if let Some(body) = post.take() {
-                    break body;
-                }
-                state.post_ready.wait(&mut post);
+                state.outbox_ready.wait(&mut outbox);
             }
-        };
-        match post(requests, state.rev(), sid, body, timeout) {
-            Ok(()) => state.report(Report::PostDone),
-            Err(e) => {
-                state.report(Report::Failed(e));
+            if state.stopped() {
                 return;
             }
+            outbox.in_flight = true;
+            let mut enc = Encoder::new(state.rev(), max_payload, DEFAULT_MAX_PACKETS);
+            while let Some(queued) = outbox.queue.front() {
+                let fits = match queued {
+                    Queued::Text(ty, text) => enc.push_text(*ty, text.get(1..).unwrap_or_default()),
+                    Queued::Binary(b) => enc.push_binary(b),
+                };
+                if !fits {
+                    break;
+                }
+                outbox.queue.pop_front();
+            }
+            enc.finish()
+        };
+        if let Err(e) = post(requests, state.rev(), sid, body, timeout) {
+            state.report(Report::Failed(e));
+            return;
         }
     }
 }

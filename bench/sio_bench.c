@@ -150,6 +150,14 @@ static sio_client *open_client(const char *url, int transport, const char *room,
     return client;
 }
 
+/* One client, its "/" connected. */
+static sio_client *connected_client(const char *url, int transport, sio_socket **out) {
+    sio_client *c = open_client(url, transport, NULL, out);
+    check(sio_socket_connect(*out), "socket_connect");
+    wait_for(&connected, 1);
+    return c;
+}
+
 static void close_clients(sio_client **clients, long n) {
     pthread_mutex_lock(&mu);
     closing = 1;
@@ -242,9 +250,7 @@ static int c2s(int argc, char **argv) {
     const char *t = argc > 4 ? argv[4] : "websocket";
     int transport = strcmp(t, "polling") == 0 ? SIO_TRANSPORT_POLLING : SIO_TRANSPORT_WEBSOCKET;
     sio_socket *s;
-    sio_client *c = open_client(argv[2], transport, NULL, &s);
-    check(sio_socket_connect(s), "socket_connect");
-    wait_for(&connected, 1);
+    sio_client *c = connected_client(argv[2], transport, &s);
     target = n;
     char args[48];
     start_phase();
@@ -328,9 +334,7 @@ static int ack(int argc, char **argv) {
     struct chain ch = {0};
     ch.n = arg_num(argc, argv, 3);
     ch.rtts = calloc(ch.n ? ch.n : 1, sizeof *ch.rtts);
-    sio_client *c = open_client(argv[2], SIO_TRANSPORT_WEBSOCKET, NULL, &ch.socket);
-    check(sio_socket_connect(ch.socket), "socket_connect");
-    wait_for(&connected, 1);
+    sio_client *c = connected_client(argv[2], SIO_TRANSPORT_WEBSOCKET, &ch.socket);
     start_phase();
     send_next(&ch);
     wait_for(&progress, 1);
@@ -348,9 +352,7 @@ static int call(int argc, char **argv) {
     long n = arg_num(argc, argv, 3);
     double *rtts = calloc(n ? n : 1, sizeof *rtts);
     sio_socket *s;
-    sio_client *c = open_client(argv[2], SIO_TRANSPORT_WEBSOCKET, NULL, &s);
-    check(sio_socket_connect(s), "socket_connect");
-    wait_for(&connected, 1);
+    sio_client *c = connected_client(argv[2], SIO_TRANSPORT_WEBSOCKET, &s);
     char args[48];
     start_phase();
     for (long i = 0; i < n; i++) {
@@ -377,9 +379,7 @@ static int binary(int argc, char **argv) {
     uint8_t *data = malloc(size);
     memset(data, 0xa5, size);
     ch.buffer = (sio_buffer){data, (size_t)size};
-    sio_client *c = open_client(argv[2], SIO_TRANSPORT_WEBSOCKET, NULL, &ch.socket);
-    check(sio_socket_connect(ch.socket), "socket_connect");
-    wait_for(&connected, 1);
+    sio_client *c = connected_client(argv[2], SIO_TRANSPORT_WEBSOCKET, &ch.socket);
     start_phase();
     send_next(&ch);
     wait_for(&progress, 1);

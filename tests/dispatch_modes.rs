@@ -205,6 +205,39 @@ fn freed_by_its_stop_handler(server: &TestServer, mode: sio_dispatch_mode, h: &A
     ptr
 }
 
+/// `h` records `c`'s reconnections and the callbacks of `/` (given to `configure` before it
+/// connects) and of `/admin` (refused: no auth), both joined; then `/` emits `echo` `[1]` with
+/// an ack to `h`. Returns `/`.
+fn join_root_and_admin_then_echo(
+    c: &Client,
+    h: &Arc<Host>,
+    configure: impl FnOnce(*mut sio_socket),
+) -> *mut sio_socket {
+    h.client.store(c.ptr, Ordering::SeqCst);
+    unsafe { sio_on_reconnect(c.ptr, Some(on_reconnect), h.ud(), None) };
+    let s = c.of(None, None);
+    h.attach(s);
+    configure(s);
+    let admin = c.of(Some("/admin"), None);
+    h.attach(admin);
+    unsafe {
+        sio_socket_connect(s);
+        sio_socket_connect(admin);
+        let r = sio_emit_with_ack(
+            s,
+            cs("echo").as_ptr(),
+            cs("[1]").as_ptr(),
+            null(),
+            0,
+            -1,
+            Some(on_ack),
+            h.ud(),
+        );
+        assert_eq!(r, SIO_OK);
+    }
+    s
+}
+
 /// `sio_of(c, "/")` with `h`'s handlers, connected.
 fn join(c: &Client, h: &Arc<Host>) -> *mut sio_socket {
     let s = c.of(None, None);
@@ -236,27 +269,7 @@ fn every_callback_runs_on_the_host_thread() {
     let server = TestServer::start(&[]);
     let h = Arc::new(Host::default());
     let c = manual_client(&server.url());
-    h.client.store(c.ptr, Ordering::SeqCst);
-    unsafe { sio_on_reconnect(c.ptr, Some(on_reconnect), h.ud(), None) };
-    let s = c.of(None, None);
-    h.attach(s);
-    let admin = c.of(Some("/admin"), None);
-    h.attach(admin);
-    unsafe {
-        sio_socket_connect(s);
-        sio_socket_connect(admin);
-        let r = sio_emit_with_ack(
-            s,
-            cs("echo").as_ptr(),
-            cs("[1]").as_ptr(),
-            null(),
-            0,
-            -1,
-            Some(on_ack),
-            h.ud(),
-        );
-        assert_eq!(r, SIO_OK);
-    }
+    join_root_and_admin_then_echo(&c, &h, |_| {});
     // Nothing runs until this thread dispatches: the I/O thread only queues.
     server.expect(T, |r| r["type"] == "event" && r["event"] == "echo");
     assert!(h.names().is_empty(), "callbacks ran without a dispatch: {:?}", h.names());
@@ -605,31 +618,12 @@ fn inline_callbacks_run_one_at_a_time_on_the_io_thread() {
     let server = TestServer::start(&[]);
     let h = Arc::new(Host::default());
     let c = inline_client(&server.url());
-    h.client.store(c.ptr, Ordering::SeqCst);
-    unsafe { sio_on_reconnect(c.ptr, Some(on_reconnect), h.ud(), None) };
-    let s = c.of(None, None);
-    h.attach(s);
     let thread_names = Arc::new(Mutex::new(Vec::<String>::new()));
     let names_ud = Arc::as_ptr(&thread_names) as *mut c_void;
-    unsafe { sio_on(s, cs("welcome").as_ptr(), Some(note_thread), names_ud, None) };
-    let admin = c.of(Some("/admin"), None);
-    h.attach(admin);
-    unsafe {
-        sio_socket_connect(s);
-        sio_socket_connect(admin);
-        // The ack callback asks the server to drop the transport: a reconnection follows.
-        let r = sio_emit_with_ack(
-            s,
-            cs("echo").as_ptr(),
-            cs("[1]").as_ptr(),
-            null(),
-            0,
-            -1,
-            Some(on_ack),
-            h.ud(),
-        );
-        assert_eq!(r, SIO_OK);
-    }
+    // The ack callback asks the server to drop the transport: a reconnection follows.
+    let s = join_root_and_admin_then_echo(&c, &h, |s| unsafe {
+        sio_on(s, cs("welcome").as_ptr(), Some(note_thread), names_ud, None);
+    });
     let deadline = Instant::now() + T;
     while h.count("connect:/") < 2 {
         assert!(Instant::now() < deadline, "no reconnection: {:#?}", h.names());

@@ -174,7 +174,7 @@ impl Io {
         };
         // With `max_pending` callbacks waiting, nothing is read until half of them have run
         // (whoever brings them down wakes this thread): TCP then holds the server back.
-        let paused = self.shared.backlog_full(0, true);
+        let paused = self.shared.pause_if_full();
         // Whatever arrived meanwhile is read as soon as they have run down (a polling report's
         // wake-up may be consumed during the pause).
         self.read_cut |= paused;
@@ -777,7 +777,7 @@ impl Io {
         let mut frames = 0;
         self.read_cut = false;
         loop {
-            if self.shared.backlog_full(self.out.len(), false) {
+            if self.shared.backlog_full(self.out.len()) {
                 self.read_cut = true;
                 return frames;
             }

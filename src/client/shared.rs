@@ -169,7 +169,7 @@ pub(crate) struct Shared {
     /// Inline dispatch: the I/O thread's state while that thread runs callbacks, so that a
     /// callback freeing the client can stop it from there (the thread cannot join itself).
     pub lent_io: Mutex<Option<Box<Io>>>,
-    /// Callbacks handed to the dispatcher and not yet started (see [`Shared::backlog_full`]).
+    /// Callbacks handed to the dispatcher and not yet started (see [`Shared::pause_if_full`]).
     queued: AtomicUsize,
     /// The I/O thread stopped reading because `queued` reached `options.max_pending`; whoever
     /// brings it down to half wakes it.
@@ -390,7 +390,7 @@ impl Shared {
     /// A queued callback is about to run: when that brings the backlog down to half the bound,
     /// the I/O thread, if it stopped reading for it, is woken to read again.
     fn started(&self) {
-        // SeqCst here and in `backlog_full`: each side writes one flag and then reads the
+        // SeqCst here and in `pause_if_full`: each side writes one flag and then reads the
         // other's, so that at least one of them sees the other's write.
         let left = self.queued.fetch_sub(1, Ordering::SeqCst) - 1;
         if left <= self.options.max_pending / 2
@@ -402,20 +402,23 @@ impl Shared {
     }
 
     /// Whether `more` callbacks on top of those queued reach the bound on pending callbacks
-    /// (`Options::max_pending`; never with 0). With `pause`, the I/O thread is about to stop
-    /// reading for it: the next [`Shared::started`] that brings the backlog down to half wakes it.
-    pub fn backlog_full(&self, more: usize, pause: bool) -> bool {
+    /// (`Options::max_pending`; never with 0).
+    pub fn backlog_full(&self, more: usize) -> bool {
         let max = self.options.max_pending;
-        if max == 0 || self.queued.load(Ordering::Acquire) + more < max {
+        max != 0 && self.queued.load(Ordering::Acquire) + more >= max
+    }
+
+    /// When the backlog is full, marks the I/O thread as no longer reading, so that the next
+    /// [`Shared::started`] that brings it down to half wakes it; true then.
+    pub fn pause_if_full(&self) -> bool {
+        if !self.backlog_full(0) {
             return false;
         }
-        if pause {
-            self.paused.store(true, Ordering::SeqCst);
-            // The callbacks may have run down meanwhile, before they could see the flag.
-            if self.queued.load(Ordering::SeqCst) <= max / 2 {
-                self.paused.store(false, Ordering::SeqCst);
-                return false;
-            }
+        self.paused.store(true, Ordering::SeqCst);
+        // The callbacks may have run down meanwhile, before they could see the flag.
+        if self.queued.load(Ordering::SeqCst) <= self.options.max_pending / 2 {
+            self.paused.store(false, Ordering::SeqCst);
+            return false;
         }
         true
     }

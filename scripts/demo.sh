@@ -11,6 +11,8 @@ runner=("$@")
 
 out=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$out"' EXIT
+# Created here, not by the background job's redirection, so the first read below cannot race it.
+: >"$out/server.log"
 node "$root/tests/server/chat-server.js" >"$out/server.log" &
 server=$!
 for _ in $(seq 100); do

@@ -53,6 +53,32 @@ pub(crate) unsafe fn socket_arg<'a>(ptr: *const sio_socket) -> Result<&'a Socket
         .ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "socket is NULL"))
 }
 
+/// What every emit function takes, checked: its socket, event name, JSON arguments and buffers.
+struct EmitArgs<'a> {
+    socket: &'a Socket,
+    event: &'a str,
+    args: &'a str,
+    buffers: Vec<Vec<u8>>,
+}
+
+/// # Safety
+/// The emit functions' caller contract: each pointer is NULL or valid as documented there.
+unsafe fn emit_args<'a>(
+    socket: *const sio_socket,
+    event: *const c_char,
+    args_json: *const c_char,
+    buffers: *const sio_buffer,
+    count: usize,
+) -> Result<EmitArgs<'a>, Failure> {
+    // SAFETY: forwarded caller contract.
+    let socket = unsafe { socket_arg(socket) }?;
+    // SAFETY: forwarded caller contract.
+    let event = unsafe { str_arg(event, "event") }?;
+    // SAFETY: forwarded caller contract.
+    let (args, buffers) = unsafe { payload_args(args_json, buffers, count) }?;
+    Ok(EmitArgs { socket, event, args, buffers })
+}
+
 fn timeout_arg(timeout_ms: i64) -> Option<Duration> {
     u64::try_from(timeout_ms).ok().map(Duration::from_millis)
 }
@@ -141,10 +167,8 @@ pub unsafe extern "C" fn sio_emit(
     ffi_boundary! {
         to_code((|| {
             // SAFETY: caller contract.
-            let socket = unsafe { socket_arg(socket) }?;
-            let event = unsafe { str_arg(event, "event") }?;
-            let (args, buffers) = unsafe { payload_args(args_json, buffers, count) }?;
-            Ok(socket.emit(event, args, buffers)?)
+            let a = unsafe { emit_args(socket, event, args_json, buffers, count) }?;
+            Ok(a.socket.emit(a.event, a.args, a.buffers)?)
         })())
     }
 }
@@ -175,9 +199,7 @@ pub unsafe extern "C" fn sio_emit_with_ack(
     ffi_boundary! {
         to_code((|| {
             // SAFETY: caller contract.
-            let socket = unsafe { socket_arg(socket) }?;
-            let event = unsafe { str_arg(event, "event") }?;
-            let (args, buffers) = unsafe { payload_args(args_json, buffers, count) }?;
+            let a = unsafe { emit_args(socket, event, args_json, buffers, count) }?;
             let callback = callback.ok_or_else(|| Failure::new(sio_result::SIO_ERR_NULL, "callback is NULL"))?;
             let userdata = Userdata::new(userdata, None);
             let reply = Box::new(move |result: AckResult| {
@@ -188,7 +210,7 @@ pub unsafe extern "C" fn sio_emit_with_ack(
                 // SAFETY: the host's callback, with its own user data and a borrowed reply.
                 unsafe { callback(userdata.ptr(), status, reply) };
             });
-            Ok(socket.emit_with_ack(event, args, buffers, timeout_arg(timeout_ms), reply)?)
+            Ok(a.socket.emit_with_ack(a.event, a.args, a.buffers, timeout_arg(timeout_ms), reply)?)
         })())
     }
 }
@@ -214,14 +236,12 @@ pub unsafe extern "C" fn sio_call(
     ffi_boundary! {
         to_code((|| {
             // SAFETY: caller contract.
-            let socket = unsafe { socket_arg(socket) }?;
-            let event = unsafe { str_arg(event, "event") }?;
-            let (args, buffers) = unsafe { payload_args(args_json, buffers, count) }?;
+            let a = unsafe { emit_args(socket, event, args_json, buffers, count) }?;
             if reply.is_null() {
                 return Err(Failure::new(sio_result::SIO_ERR_NULL, "reply is NULL"));
             }
             let timeout = timeout_arg(timeout_ms);
-            let ev: Event = socket.call(event, args, buffers, timeout)?;
+            let ev: Event = a.socket.call(a.event, a.args, a.buffers, timeout)?;
             // SAFETY: `reply` is non-NULL and writable per the contract.
             unsafe { *reply = Box::into_raw(Box::new(ev)).cast() };
             Ok(())
@@ -252,10 +272,8 @@ pub unsafe extern "C" fn sio_emit_volatile(
     ffi_boundary! {
         to_code((|| {
             // SAFETY: caller contract.
-            let socket = unsafe { socket_arg(socket) }?;
-            let event = unsafe { str_arg(event, "event") }?;
-            let (args, buffers) = unsafe { payload_args(args_json, buffers, count) }?;
-            Ok(socket.emit_volatile(event, args, buffers)?)
+            let a = unsafe { emit_args(socket, event, args_json, buffers, count) }?;
+            Ok(a.socket.emit_volatile(a.event, a.args, a.buffers)?)
         })())
     }
 }

@@ -139,24 +139,32 @@ fn polling_server_close_and_kick_are_reported() {
 
 #[test]
 fn cookies_set_by_the_server_are_sent_back_on_every_request_and_the_upgrade() {
-    let server = TestServer::start(&["--cookie"]);
-    let rec = Recorder::new(AckMode::Echo);
-    let c = client(&server, SIO_TRANSPORT_AUTO);
-    let s = c.join(&rec, "/", None);
-    rec.expect(T, "connect", |r| matches!(r, Rec::Connect { .. }));
-    server.expect(T, |r| r["type"] == "upgrade");
-    emit(s, "echo", "[1]");
-    rec.expect(T, "echo", event("echo"));
-    let requests: Vec<_> = server.records().into_iter().filter(|r| r["type"] == "request").collect();
-    let sid = server.expect(T, |r| r["type"] == "engine_connection");
-    assert!(requests.len() >= 2, "{requests:?}");
-    // The handshake sets the cookie; every later request, the WebSocket one included, sends it.
-    assert_eq!(requests[0]["cookie"], json!(null));
-    for r in &requests[1..] {
-        let cookie = r["cookie"].as_str().unwrap_or_default();
-        assert!(cookie.starts_with("io="), "{r} (engine connection {sid})");
+    // Auto: the handshake, then the upgrade; polling only: the handshake, then GETs and POSTs.
+    for (transport, later) in [(SIO_TRANSPORT_AUTO, "websocket"), (SIO_TRANSPORT_POLLING, "polling")] {
+        let server = TestServer::start(&["--cookie"]);
+        let rec = Recorder::new(AckMode::Echo);
+        let c = client(&server, transport);
+        let s = c.join(&rec, "/", None);
+        rec.expect(T, "connect", |r| matches!(r, Rec::Connect { .. }));
+        if transport == SIO_TRANSPORT_AUTO {
+            server.expect(T, |r| r["type"] == "upgrade");
+        }
+        emit(s, "echo", "[1]");
+        rec.expect(T, "echo", event("echo"));
+        let requests: Vec<_> = server.records().into_iter().filter(|r| r["type"] == "request").collect();
+        let sid = server.expect(T, |r| r["type"] == "engine_connection");
+        assert!(requests.len() >= 2, "{requests:?}");
+        // The handshake sets the cookie; every later request sends it.
+        assert_eq!(requests[0]["cookie"], json!(null));
+        for r in &requests[1..] {
+            let cookie = r["cookie"].as_str().unwrap_or_default();
+            assert!(cookie.starts_with("io="), "{r} (engine connection {sid})");
+        }
+        assert!(requests[1..].iter().any(|r| r["transport"] == later), "{requests:?}");
+        if transport == SIO_TRANSPORT_POLLING {
+            assert!(requests.iter().any(|r| r["method"] == "POST"), "{requests:?}");
+        }
     }
-    assert!(requests.iter().any(|r| r["transport"] == "websocket"), "{requests:?}");
 }
 
 #[test]

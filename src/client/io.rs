@@ -5,6 +5,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use parking_lot::Mutex;
+
 use super::auth::AuthRequest;
 use super::backoff::Backoff;
 use super::coalesce::Coalescer;
@@ -19,7 +21,8 @@ use crate::engineio::payload::Revision;
 use crate::engineio::{self, Beat, Handshake, Heartbeat};
 use crate::socketio::binary::{Feed, Reassembler};
 use crate::socketio::{self, PacketType};
-use crate::transport::polling::Requests;
+use crate::transport::cookies::CookieJar;
+use crate::transport::polling::{cookie_middleware, Requests};
 use crate::transport::{poll, Connection, Frame, Polling, TransportError, WebSocket};
 use crate::Error;
 
@@ -57,8 +60,10 @@ pub(crate) struct Io {
     lost: Option<&'static str>,
     last_request: u64,
     settled: u64,
-    /// The HTTP client of the polling transport (connection pool, cookies), made on first use.
+    /// The HTTP client of the polling transport (connection pool), made on first use.
     agent: Option<ureq::Agent>,
+    /// The cookies the server set (polling responses), sent on every request and upgrade.
+    cookies: Arc<Mutex<CookieJar>>,
     /// The revision the next session opens with; in `auto` mode it becomes v3 for good once
     /// the server shows it is a socket.io 2.x server.
     revision: Revision,
@@ -88,6 +93,7 @@ impl Io {
             last_request: 0,
             settled: 0,
             agent: None,
+            cookies: Arc::default(),
             revision: if shared.options.protocol == ProtocolMode::V3 { Revision::V3 } else { Revision::V4 },
             reopen_v3: false,
             backoff: Backoff::new(
@@ -597,12 +603,9 @@ impl Io {
         let url = shared.endpoint.url(self.revision.number(), "websocket", sid, &[]);
         let mut headers = shared.options.headers.clone();
         // Cookies the server set on polling requests (load-balancer stickiness) go along.
-        if let Some(agent) = &self.agent {
-            let jar = agent.cookie_jar_lock();
-            let cookies: Vec<String> = jar.iter().map(|c| format!("{}={}", c.name(), c.value())).collect();
-            if !cookies.is_empty() {
-                headers.push(("Cookie".into(), cookies.join("; ")));
-            }
+        let secure = url.scheme() == "wss";
+        if let Some(cookies) = self.cookies.lock().header(url.path(), secure, SystemTime::now()) {
+            headers.push(("Cookie".into(), cookies));
         }
         let ws = WebSocket::connect(
             &url,
@@ -691,7 +694,8 @@ impl Io {
         Ok(ws)
     }
 
-    /// The HTTP agent of this client (connection pool and cookie jar), made on first use.
+    /// The HTTP agent of this client (connection pool; it keeps the client's cookies), made on
+    /// first use.
     fn http_agent(&mut self) -> ureq::Agent {
         self.agent
             .get_or_insert_with(|| {
@@ -700,6 +704,7 @@ impl Io {
                     .timeout_connect(Some(self.shared.options.connect_timeout))
                     .proxy(self.shared.http_proxy.clone())
                     .tls_config(self.shared.http_tls.clone())
+                    .middleware(cookie_middleware(self.cookies.clone()))
                     .build();
                 ureq::Agent::with_parts(
                     config,

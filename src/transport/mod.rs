@@ -1,6 +1,7 @@
 //! Blocking-free I/O at the edge: the WebSocket transport, the waker that lets other threads
 //! interrupt the I/O thread, and `poll(2)`.
 
+pub mod cookies;
 pub mod polling;
 pub mod proxy;
 pub mod tls;

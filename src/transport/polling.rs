@@ -7,10 +7,11 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use parking_lot::{Condvar, Mutex};
 
+use super::cookies::CookieJar;
 use super::websocket::{Frame, TransportError};
 use super::Waker;
 use crate::engineio::payload::{self, Encoder, PayloadPacket, Revision, DEFAULT_MAX_PACKETS};
@@ -619,5 +620,30 @@ impl ureq::unversioned::resolver::Resolver for Resolver {
         let addrs = ureq::unversioned::resolver::DefaultResolver::default().resolve(uri, config, timeout)?;
         *self.last.lock() = Some((key, std::time::Instant::now(), addrs.clone()));
         Ok(addrs)
+    }
+}
+
+/// The polling agent's cookie handling: every request carries what `jar` holds for it, and every
+/// response's `Set-Cookie` headers go into it. (ureq's own jar parses the request URL twice per
+/// request: a fifth of the client's CPU per polling message; this jar has one origin to serve.)
+pub fn cookie_middleware(jar: Arc<Mutex<CookieJar>>) -> impl ureq::middleware::Middleware {
+    use ureq::http::header::{HeaderValue, COOKIE, SET_COOKIE};
+    move |mut req: ureq::http::Request<ureq::SendBody>, next: ureq::middleware::MiddlewareNext| {
+        let path = req.uri().path().to_owned();
+        let secure = req.uri().scheme_str() == Some("https");
+        if let Some(cookies) = jar.lock().header(&path, secure, SystemTime::now()) {
+            if let Ok(value) = HeaderValue::from_str(&cookies) {
+                req.headers_mut().insert(COOKIE, value);
+            }
+        }
+        let resp = next.handle(req)?;
+        let mut set = resp.headers().get_all(SET_COOKIE).iter().peekable();
+        if set.peek().is_some() {
+            let (mut jar, now) = (jar.lock(), SystemTime::now());
+            for value in set.filter_map(|v| v.to_str().ok()) {
+                jar.store(value, &path, now);
+            }
+        }
+        Ok(resp)
     }
 }

@@ -162,7 +162,7 @@ function authOf(s) {
 if (opts.cookie && !V2) {
   io.engine.on("headers", (headers, req) => {
     const query = new URL(req.url, "http://x").searchParams;
-    record({ type: "request", transport: query.get("transport"), cookie: req.headers.cookie ?? null });
+    record({ type: "request", method: req.method, transport: query.get("transport"), cookie: req.headers.cookie ?? null });
   });
 }
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Profiles libsio's hot paths over WebSocket with callgrind, which counts instructions rather
+# Profiles libsio's hot paths with callgrind, which counts instructions rather
 # than time, so the figures repeat on a loaded machine: compare them before and after a change.
 #
 #   bench/profile.sh [N_SMALL N_LARGE]      (default 5000 50000; TOP=n functions, default 40)
 #
-# For client → server emit (sio_bench c2s) and server → client receive (sio_bench s2c), it runs
-# the whole client process (all its threads) under callgrind twice, with N_SMALL and N_LARGE
-# messages, and prints
+# For client → server emit (sio_bench c2s, over WebSocket and over long-polling) and server →
+# client receive (sio_bench s2c, WebSocket), it runs the whole client process (all its threads)
+# under callgrind twice, with N_SMALL and N_LARGE messages, and prints
 #   - instructions per message = (Ir(N_LARGE) − Ir(N_SMALL)) / (N_LARGE − N_SMALL), which
 #     cancels start-up, connection and teardown;
 #   - the top functions by inclusive instructions per message, the same difference taken per
@@ -31,10 +31,11 @@ trap 'exec {SERVER[1]}>&-; wait' EXIT
 
 total_ir() { grep -m1 '^totals:' "$1" | awk '{print $2}'; }
 
-for scenario in c2s s2c; do
+# Each name is the sio_bench scenario and, for c2s, the transport.
+for scenario in c2s-websocket s2c c2s-polling; do
   for n in "$small" "$large"; do
-    args=("$scenario" "$url" "$n")
-    [ "$scenario" = c2s ] && args+=(websocket)
+    args=("${scenario%%-*}" "$url" "$n")
+    [ "$scenario" != "${scenario%%-*}" ] && args+=("${scenario#*-}")
     valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.$scenario.$n.out" \
       "$out/sio_bench" "${args[@]}" >/dev/null 2>"$out/callgrind.$scenario.$n.log" \
       || { cat "$out/callgrind.$scenario.$n.log" >&2; exit 1; }

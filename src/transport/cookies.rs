@@ -5,15 +5,15 @@
 //! A client talks to one origin (one host and port), so cookies are kept per name and path
 //! (RFC 6265 §5.3) without Domain scoping; Path and Secure decide whether one applies to a
 //! request, Max-Age and Expires how long it lives. The jar is bounded against a server that
-//! sets without end: at most [`MAX_COOKIES`] (the oldest goes), each at most [`MAX_COOKIE_SIZE`].
+//! sets without end: at most `MAX_COOKIES` (the oldest goes), each at most `MAX_COOKIE_SIZE`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The most cookies kept; setting one more drops the oldest.
-pub const MAX_COOKIES: usize = 50;
+const MAX_COOKIES: usize = 50;
 /// The largest cookie kept (name and value, in bytes; RFC 6265 §6.1's minimum); larger ones are
 /// ignored.
-pub const MAX_COOKIE_SIZE: usize = 4096;
+const MAX_COOKIE_SIZE: usize = 4096;
 
 /// The cookies of one client.
 #[derive(Debug, Default)]

@@ -37,7 +37,7 @@ impl Logger {
         self.max.is_some_and(|max| level <= max)
     }
 
-    /// Formats and hands over one line (call through [`sio_log!`], which checks the level first).
+    /// Formats and hands over one line (call through `sio_log!`, which checks the level first).
     pub fn write(&self, level: Level, args: fmt::Arguments<'_>) {
         if let Some(sink) = &self.sink {
             match args.as_str() {

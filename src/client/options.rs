@@ -51,8 +51,8 @@ pub enum DispatchMode {
     /// A dispatch thread of the client's own.
     #[default]
     Thread,
-    /// The host, on its own threads: [`crate::Client::dispatch`] and
-    /// [`crate::Client::dispatch_wait`]; [`crate::Client::dispatch_fd`] tells when to.
+    /// The host, on its own threads, through the client's [`crate::client::Dispatcher`]:
+    /// `dispatch` and `dispatch_wait`; `fd` tells when to.
     Manual,
     /// The client's I/O thread, right after each batch of frames and timers it handled: no
     /// thread hand-off, so the lowest latency, but a slow callback delays the heartbeat and all

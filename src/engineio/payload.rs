@@ -226,7 +226,7 @@ pub struct Encoder {
 
 impl Encoder {
     /// `max_payload`: the server's `maxPayload` in bytes (None = unlimited); `max_packets`: at most this
-    /// many packets per body ([`DEFAULT_MAX_PACKETS`] suits every server).
+    /// many packets per body (`DEFAULT_MAX_PACKETS` suits every server).
     pub fn new(rev: Revision, max_payload: Option<u64>, max_packets: usize) -> Encoder {
         Encoder { rev, max_payload, max_packets, body: String::new(), count: 0 }
     }

@@ -1,6 +1,6 @@
 //! The C ABI. It only translates: C strings and pointers in, `sio_result` codes out, callbacks
 //! wrapped into the Rust handlers of [`crate::client`]. Every exported body runs inside
-//! [`ffi_boundary!`], so no panic crosses into the host.
+//! `ffi_boundary!`, so no panic crosses into the host.
 
 #![allow(non_camel_case_types)]
 // The exported functions check their pointers for NULL; beyond that, the header states what the

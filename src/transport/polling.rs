@@ -362,7 +362,7 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 impl Drop for Polling {
     /// Stops the HTTP threads and joins them; one still blocked in a request after
-    /// [`CLOSE_TIMEOUT`] (a server that answers nothing) is left to end with its request's own
+    /// `CLOSE_TIMEOUT` (a server that answers nothing) is left to end with its request's own
     /// timeout: it holds nothing of the client but the inbox it reports to.
     fn drop(&mut self) {
         self.stop_threads();
@@ -583,7 +583,7 @@ const RESOLVE_TTL: Duration = Duration::from_secs(5);
 
 /// The polling agent's name resolver. ureq's own starts a thread for every request that has a
 /// timeout (each of ours), even when a pooled connection serves it; this one answers an IP
-/// literal at once and reuses the last lookup of a host name for [`RESOLVE_TTL`], handing only
+/// literal at once and reuses the last lookup of a host name for `RESOLVE_TTL`, handing only
 /// the rest to ureq's.
 #[derive(Debug, Default)]
 pub struct Resolver {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A short libFuzzer run of every cargo-fuzz target in fuzz/ (the decoders of what a server
-# sends), starting from the committed seeds in fuzz/corpus/; exits non-zero if a target
+# sends, and the cookie jar that keeps what it sets), starting from the committed seeds in fuzz/corpus/; exits non-zero if a target
 # crashes, fails an assertion or hangs. CI runs it (.ci/run); `make test` does not.
 #
 #   scripts/fuzz-smoke.sh [SECONDS_PER_TARGET]     (default 20)

@@ -71,23 +71,26 @@ type WsFault = fn(&mut Ws);
 /// the client's CONNECT for `/`, then runs `fault` with the session's number (0, 1, …).
 fn ws_server(ping_interval: u64, fault: impl Fn(&mut Ws, usize) + Send + Sync + 'static) -> FakeServer {
     FakeServer::start(move |tcp, n| {
-        let Ok(mut ws) = tungstenite::accept(tcp) else { return };
-        if ws.send(Message::text(open_packet(ping_interval, ping_interval))).is_err() {
-            return;
-        }
-        loop {
-            match ws.read() {
-                Ok(Message::Text(t)) if t.starts_with("40") => break,
-                Ok(_) => {}
-                Err(_) => return,
-            }
-        }
+        let Some(mut ws) = accept_until_connect(tcp, ping_interval) else { return };
         if ws.send(Message::text(CONNECTED)).is_err() {
             return;
         }
         fault(&mut ws, n);
         drain(&mut ws);
     })
+}
+
+/// Accepts a WebSocket, opens a session (pings every `ping_interval` ms announced) and reads
+/// until the client's CONNECT; `None` if the client went away first.
+fn accept_until_connect(tcp: TcpStream, ping_interval: u64) -> Option<Ws> {
+    let mut ws = tungstenite::accept(tcp).ok()?;
+    ws.send(Message::text(open_packet(ping_interval, ping_interval))).ok()?;
+    loop {
+        match ws.read().ok()? {
+            Message::Text(t) if t.starts_with("40") => return Some(ws),
+            _ => {}
+        }
+    }
 }
 
 /// Reads until the client goes away.
@@ -560,17 +563,7 @@ fn too_many_attachments() {
 #[test]
 fn events_before_the_connect_reply_are_bounded() {
     let server = FakeServer::start(|tcp, _| {
-        let Ok(mut ws) = tungstenite::accept(tcp) else { return };
-        if ws.send(Message::text(open_packet(25_000, 25_000))).is_err() {
-            return;
-        }
-        loop {
-            match ws.read() {
-                Ok(Message::Text(t)) if t.starts_with("40") => break,
-                Ok(_) => {}
-                Err(_) => return,
-            }
-        }
+        let Some(mut ws) = accept_until_connect(tcp, 25_000) else { return };
         // Endless events for `/`, never a CONNECT reply: stops when the client goes away.
         for i in 0.. {
             if ws.send(Message::text(format!(r#"42["flood",{i}]"#))).is_err() {

@@ -625,7 +625,8 @@ impl ureq::unversioned::resolver::Resolver for Resolver {
 
 /// The polling agent's cookie handling: every request carries what `jar` holds for it, and every
 /// response's `Set-Cookie` headers go into it. (ureq's own jar parses the request URL twice per
-/// request: a fifth of the client's CPU per polling message; this jar has one origin to serve.)
+/// request: a fifth of the client's instructions per polling message; this jar has one origin
+/// to serve.)
 pub fn cookie_middleware(jar: Arc<Mutex<CookieJar>>) -> impl ureq::middleware::Middleware {
     use ureq::http::header::{HeaderValue, COOKIE, SET_COOKIE};
     move |mut req: ureq::http::Request<ureq::SendBody>, next: ureq::middleware::MiddlewareNext| {
